@@ -1,0 +1,82 @@
+/**
+ * The error tree of keychain-synth. Library code throws these; only the CLI entry turns them into
+ * messages and exit codes. Each error names the place (file, line or record, field) when it has one.
+ */
+
+export interface Place {
+  /** Path of the file being read, as the user gave it. */
+  file?: string;
+  /** 1-based line number (JSONL) or 1-based record number (JSON arrays, as "record N"). */
+  line?: number;
+  /** Record number inside a JSON array (1-based), when lines are not meaningful. */
+  record?: number;
+  /** Record id, when the record has one. */
+  id?: string;
+  /** Dotted path of the offending field, e.g. `context[3][1]`. */
+  field?: string;
+}
+
+export class KeychainError extends Error {
+  override name = "KeychainError";
+  /** Process exit code the CLI uses for this error. */
+  readonly exitCode: number = 1;
+}
+
+/** Bad input data: malformed JSON, missing or wrongly typed fields, unknown formats, empty files. */
+export class InputError extends KeychainError {
+  override name = "InputError";
+  readonly place: Place;
+  constructor(message: string, place: Place = {}, options?: { cause?: unknown }) {
+    super(formatPlace(place) + message, options);
+    this.place = place;
+  }
+}
+
+/** A configuration or option that cannot work (bad flag value, impossible combination). */
+export class ConfigError extends KeychainError {
+  override name = "ConfigError";
+  override readonly exitCode = 2;
+}
+
+/** A network or remote-service failure (tokenizer servers, downloads). */
+export class RemoteError extends KeychainError {
+  override name = "RemoteError";
+  readonly url: string;
+  readonly status: number | undefined;
+  constructor(message: string, url: string, status?: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.url = url;
+    this.status = status;
+  }
+}
+
+/** `Cannot read "f" line 3 (id "x"), field "question": ` — the lead-in of an InputError message. */
+export function formatPlace(place: Place): string {
+  if (!place.file && place.line === undefined && place.record === undefined && !place.field) return "";
+  const parts: string[] = [];
+  parts.push(place.file ? `Cannot read "${place.file}"` : "Cannot read input");
+  if (place.line !== undefined) parts.push(`line ${place.line}`);
+  if (place.record !== undefined) parts.push(`record ${place.record}`);
+  if (place.id !== undefined) parts.push(`(id "${place.id}")`);
+  let head = parts.join(" ");
+  if (place.field) head += `, field "${place.field}"`;
+  return head + ": ";
+}
+
+/** Short human description of a JSON value's type, for messages like `expected a string, got null`. */
+export function describeType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  switch (typeof value) {
+    case "string":
+      return "a string";
+    case "number":
+      return "a number";
+    case "boolean":
+      return "a boolean";
+    case "object":
+      return "an object";
+    default:
+      return typeof value;
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * A token counter. All counting excludes special tokens (no BOS/EOS, no chat template).
+ * Methods are async because the fast backends batch on native threads and some count remotely.
+ */
+export interface TokenCounter {
+  /** Stable identity used in cache keys: backend plus a content hash of the model file or the model name,
+   * e.g. `hf:3f2a…`, `tiktoken:cl100k_base`, `approx`. Two counters with the same id count identically. */
+  readonly id: string;
+  /** Human name for messages, e.g. `qwen3`, `hf:./tok/tokenizer.json`. */
+  readonly name: string;
+  /**
+   * True when the counter is provably additive at "newline boundaries": for any strings `a`, `b` where `a`
+   * ends with `"\n"` and `b` starts with a non-whitespace character, `count(a + b) === count(a) + count(b)`.
+   * This holds for byte-level BPE tokenizers whose pre-tokenizer is a GPT-style regex (Qwen, Llama 3,
+   * GPT-2/cl100k/o200k): no pre-token spans such a boundary, and merges never cross pre-tokens.
+   * Backends that cannot promise it return false, and callers verify by counting the whole text.
+   */
+  readonly newlineAdditive: boolean;
+  /** Token counts of many texts; order kept. Implementations batch internally. */
+  countBatch(texts: readonly string[]): Promise<number[]>;
+  count(text: string): Promise<number>;
+  /** Token ids (no special tokens). Remote counters may not support it and then throw. */
+  encode(text: string): Promise<number[]>;
+  /** Release native or network resources. */
+  close(): Promise<void>;
+}
