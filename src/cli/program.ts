@@ -1,0 +1,33 @@
+import { Command, CommanderError } from "commander";
+import { KeychainError } from "../errors.js";
+import { registerDemo } from "./demo.js";
+import { registerDownload } from "./download.js";
+import { registerPlain } from "./plain.js";
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("keychain-synth")
+    .description("Verifiable long-context QA data (KeyChain / LoongRL): budget-exact, reproducible, fast")
+    .version("0.1.0")
+    .showHelpAfterError()
+    .exitOverride();
+  registerPlain(program);
+  registerDownload(program);
+  registerDemo(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof KeychainError) {
+      process.stderr.write(`keychain-synth: ${e.message}\n`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+}
+
