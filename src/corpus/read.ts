@@ -1,0 +1,68 @@
+import { ConfigError, InputError } from "../errors.js";
+import { CorpusBuilder } from "./corpus-builder.js";
+import { detectFormat } from "./detect.js";
+import { parseGenericRecord } from "./generic.js";
+import { parseHotpotQaRecord } from "./hotpotqa.js";
+import { parseMusiqueRecord } from "./musique.js";
+import type { RawRecord } from "./raw-record.js";
+import { readRecords } from "./records.js";
+import { firstSignificantByte } from "./source-file.js";
+import type { SourceItem } from "./source-qa.js";
+import { parseSquadArticle, readSquadArticles } from "./squad.js";
+import { parseTwoWikiRecord } from "./twowiki.js";
+import { type Corpus, FORMAT_NAMES, type FormatName } from "./types.js";
+
+export { detectFormat } from "./detect.js";
+export { corpusFingerprint } from "./fingerprint.js";
+export { readIdList } from "./id-list.js";
+
+/** Options of {@link readCorpus}. */
+export interface ReadCorpusOptions {
+  /** The source format. @default detected from the file's content (see {@link detectFormat}) */
+  format?: FormatName;
+  /** Called with the number of source questions read so far (kept or skipped): every 10,000, and at the end. */
+  onProgress?: (recordsRead: number) => void;
+}
+
+const PROGRESS_EVERY = 10_000;
+
+/** The record parsers of the formats stored as one record per JSON array element or JSON line. */
+const RECORD_PARSERS: Record<Exclude<FormatName, "squad">, (raw: RawRecord) => SourceItem> = {
+  hotpotqa: parseHotpotQaRecord,
+  "2wikimqa": parseTwoWikiRecord,
+  musique: parseMusiqueRecord,
+  jsonl: parseGenericRecord,
+};
+
+/**
+ * Reads a whole QA data set into a deduplicated {@link Corpus}, streaming the file (JSON arrays larger than a
+ * V8 string are fine). Bad input is an {@link InputError} naming the file, line or record, id and field; an
+ * unknown `format` is a {@link ConfigError}.
+ */
+export async function readCorpus(path: string, options: ReadCorpusOptions = {}): Promise<Corpus> {
+  const { onProgress } = options;
+  if (options.format !== undefined && !FORMAT_NAMES.includes(options.format)) {
+    throw new ConfigError(`unknown format "${options.format}"; known formats: ${FORMAT_NAMES.join(", ")}`);
+  }
+  if ((await firstSignificantByte(path)) === undefined) throw new InputError("file is empty", { file: path });
+  const format = options.format ?? (await detectFormat(path));
+  const builder = new CorpusBuilder(format, path);
+  for await (const item of sourceItems(path, format)) {
+    builder.add(item);
+    if (onProgress !== undefined && builder.recordsRead % PROGRESS_EVERY === 0) {
+      onProgress(builder.recordsRead);
+    }
+  }
+  onProgress?.(builder.recordsRead);
+  return builder.finish();
+}
+
+/** The source questions of `path`, one per record (SQuAD: one per question of each article). */
+async function* sourceItems(path: string, format: FormatName): AsyncGenerator<SourceItem> {
+  if (format === "squad") {
+    for await (const article of readSquadArticles(path)) yield* parseSquadArticle(article);
+    return;
+  }
+  const parse = RECORD_PARSERS[format];
+  for await (const raw of readRecords(path)) yield parse(raw);
+}

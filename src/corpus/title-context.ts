@@ -1,0 +1,65 @@
+import { documentString } from "./document.js";
+import { FieldReader } from "./fields.js";
+import type { RawRecord } from "./raw-record.js";
+import type { SourceDocument, SourceItem } from "./source-qa.js";
+
+/**
+ * One record of a data set in the HotpotQA shape (HotpotQA, 2WikiMultihopQA): `_id`, `question`, `answer`,
+ * `context` as `[[title, [sentence, …]], …]` and `supporting_facts` as `[[title, sentence index], …]`.
+ *
+ * A paragraph is gold when a supporting fact names its title exactly (the original matched titles as
+ * substrings of whole documents, which gave false positives). A supporting title that is not a context
+ * title is an error. `type` and `level` are kept as `meta` when present.
+ *
+ * @param join how the format joins a paragraph's sentences into its text.
+ */
+export function parseTitleContextRecord(raw: RawRecord, join: (sentences: string[]) => string): SourceItem {
+  const reader = new FieldReader(raw.place);
+  const record = reader.object(raw.value);
+  const id = reader.string(record._id, "_id");
+  const fields = reader.withId(id);
+  const question = fields.string(record.question, "question");
+  const answer = fields.string(record.answer, "answer");
+
+  const paragraphs = fields.array(record.context, "context").map((entry, i) => {
+    const pair = fields.array(entry, `context[${i}]`);
+    const title = fields.string(pair[0], `context[${i}][0]`);
+    const sentences = fields.strings(pair[1], `context[${i}][1]`);
+    return { title, text: documentString(title, join(sentences)) };
+  });
+  const titles = new Set(paragraphs.map((paragraph) => paragraph.title));
+
+  const supporting = new Set<string>();
+  let unknownTitle = false;
+  fields.array(record.supporting_facts, "supporting_facts").forEach((fact, i) => {
+    const title = fields.string(fields.array(fact, `supporting_facts[${i}]`)[0], `supporting_facts[${i}][0]`);
+    if (titles.has(title)) supporting.add(title);
+    else unknownTitle = true;
+  });
+  if (unknownTitle) return { skip: "unknown_supporting_title" };
+
+  const documents: SourceDocument[] = [];
+  let emptyParagraphs = 0;
+  for (const { title, text } of paragraphs) {
+    if (text === "") emptyParagraphs++;
+    else documents.push({ text, gold: supporting.has(title) });
+  }
+
+  const meta: Record<string, string> = {};
+  const type = fields.optionalString(record.type, "type");
+  const level = fields.optionalString(record.level, "level");
+  if (type !== undefined) meta.type = type;
+  if (level !== undefined) meta.level = level;
+
+  return {
+    qa: {
+      id,
+      question,
+      answers: [answer],
+      aliases: [],
+      documents,
+      emptyParagraphs,
+      ...(type !== undefined || level !== undefined ? { meta } : {}),
+    },
+  };
+}
