@@ -15,8 +15,15 @@ export const DOWNLOADED_TRAIN_FILES: Record<string, string> = {
  * Parse `--datasets`: comma-separated entries, each `PATH`, `NAME=PATH`, or a public data set name
  * (`hotpotqa`, `musique`, `2wikimqa`) meaning its downloaded file under `dataDir`.
  */
-export function parseDatasets(list: string[], dataDir: string, format: FormatName | undefined): DatasetSpec[] {
-  const entries = list.flatMap((s) => s.split(",")).map((s) => s.trim()).filter((s) => s !== "");
+export function parseDatasets(
+  list: string[],
+  dataDir: string,
+  format: FormatName | undefined,
+): DatasetSpec[] {
+  const entries = list
+    .flatMap((s) => s.split(","))
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   if (entries.length === 0) throw new ConfigError("No data set given: pass --input FILE or --datasets LIST");
   return entries.map((entry) => {
     const eq = entry.indexOf("=");

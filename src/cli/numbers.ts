@@ -5,7 +5,9 @@ export function intOption(flag: string, min = Number.MIN_SAFE_INTEGER): (value: 
   return (value: string) => {
     const n = Number(value);
     if (!Number.isSafeInteger(n) || n < min)
-      throw new ConfigError(`${flag} expects an integer${min > Number.MIN_SAFE_INTEGER ? ` ≥ ${min}` : ""}, got ${JSON.stringify(value)}`);
+      throw new ConfigError(
+        `${flag} expects an integer${min > Number.MIN_SAFE_INTEGER ? ` ≥ ${min}` : ""}, got ${JSON.stringify(value)}`,
+      );
     return n;
   };
 }

@@ -23,25 +23,61 @@ export function addSynthesisOptions(cmd: Command): Command {
     )
     .option("--data-dir <dir>", "where `download` put the public data sets", "data")
     .option("--format <name>", "input format, overriding detection: hotpotqa|musique|2wikimqa|squad|jsonl")
-    .option("--name <name>", "output folder and `dataset` field for a single input (default: format name or file stem)")
+    .option(
+      "--name <name>",
+      "output folder and `dataset` field for a single input (default: format name or file stem)",
+    )
     .option("-L, --max-seq-length <tokens>", "sequence length L, e.g. 32768 or 32k")
     .option("--lengths <list>", "several lengths in one run, e.g. 4k,8k,16k,32k,64k,128k")
-    .option("-G, --tokens-to-generate <n>", "tokens reserved for the answer: prompts are ≤ L − G", intOption("--tokens-to-generate", 0), 128)
-    .option("-n, --num-samples <n>", "samples per length; -1 = every question from --pre-samples on", intOption("--num-samples", -1), 1000)
-    .option("--pre-samples <n>", "skip this many questions first (start of the window)", intOption("--pre-samples", 0), 0)
+    .option(
+      "-G, --tokens-to-generate <n>",
+      "tokens reserved for the answer: prompts are ≤ L − G",
+      intOption("--tokens-to-generate", 0),
+      128,
+    )
+    .option(
+      "-n, --num-samples <n>",
+      "samples per length; -1 = every question from --pre-samples on",
+      intOption("--num-samples", -1),
+      1000,
+    )
+    .option(
+      "--pre-samples <n>",
+      "skip this many questions first (start of the window)",
+      intOption("--pre-samples", 0),
+      0,
+    )
     .option("--no-disjoint-windows", "use the same questions for every length instead of consecutive windows")
     .option("--seed <n>", "random seed", intOption("--seed"), 42)
     .option("--shuffle-qa", "shuffle the questions (seeded) before taking windows", false)
-    .option("--filter-ids <file>", "keep only questions whose id is listed (JSONL with \"id\", or one id per line)")
-    .option("--min-hops <n>", "keep questions with at least N hops (MuSiQue hard variant: 3)", intOption("--min-hops", 1))
+    .option(
+      "--filter-ids <file>",
+      'keep only questions whose id is listed (JSONL with "id", or one id per line)',
+    )
+    .option(
+      "--min-hops <n>",
+      "keep questions with at least N hops (MuSiQue hard variant: 3)",
+      intOption("--min-hops", 1),
+    )
     .option("--placement <spec>", "shuffle | gaussian[:sigma,clamp] | depth:P | relevant-only", "shuffle")
     .option("--template <text>", "prompt template with {context} (and optionally {input})", "{context}")
     .option("--passage-header <text>", "passage header; {i} is the 1-based number", DEFAULT_LAYOUT.header)
     .option("--passage-separator <text>", "text between passages", DEFAULT_LAYOUT.separator)
-    .option("--remove-newline-tab", "replace newlines/tabs by spaces and collapse whitespace (before measuring)", false)
-    .option("-t, --tokenizer <spec>", "qwen3 | hf:PATH | tiktoken:ENC | sentencepiece:MODEL | approx | vllm:URL | gemini:MODEL", "qwen3")
+    .option(
+      "--remove-newline-tab",
+      "replace newlines/tabs by spaces and collapse whitespace (before measuring)",
+      false,
+    )
+    .option(
+      "-t, --tokenizer <spec>",
+      "qwen3 | hf:PATH | tiktoken:ENC | sentencepiece:MODEL | approx | vllm:URL | gemini:MODEL",
+      "qwen3",
+    )
     .option("--check-budget <mode>", "re-count prompts in full: sample (every 100th) | all | off", "sample")
-    .option("--cache-dir <dir>", "token count cache (default: $KEYCHAIN_SYNTH_CACHE or ~/.cache/keychain-synth)")
+    .option(
+      "--cache-dir <dir>",
+      "token count cache (default: $KEYCHAIN_SYNTH_CACHE or ~/.cache/keychain-synth)",
+    )
     .option("--no-cache", "do not read or write the token count cache")
     .option("--subset <name>", "subset name used in file names", "train")
     .option("-o, --out <dir>", "output folder", "output")
@@ -57,7 +93,8 @@ export function resolvePlainConfig(o: Opts): PlainRunConfig {
   const inputs = [...((o.datasets as string[] | undefined) ?? []), ...(o.input ? [o.input as string] : [])];
   const datasets = parseDatasets(inputs, o.dataDir as string, format);
   if (o.name !== undefined) {
-    if (datasets.length !== 1) throw new ConfigError("--name applies to a single data set; use NAME=FILE in --datasets");
+    if (datasets.length !== 1)
+      throw new ConfigError("--name applies to a single data set; use NAME=FILE in --datasets");
     (datasets[0] as { name?: string }).name = o.name as string;
   }
   if (o.maxSeqLength !== undefined && o.lengths !== undefined)
@@ -132,7 +169,9 @@ export function progressReporter(progress: Progress): (e: RunEvent) => void {
   return (e) => {
     switch (e.type) {
       case "corpus":
-        progress.log(`read ${e.path}: ${e.questions} questions, ${e.docs} unique documents (${(e.ms / 1000).toFixed(1)} s)`);
+        progress.log(
+          `read ${e.path}: ${e.questions} questions, ${e.docs} unique documents (${(e.ms / 1000).toFixed(1)} s)`,
+        );
         cacheStarted = false;
         break;
       case "token-cache":

@@ -13,7 +13,8 @@ export interface PassageLayout {
 export const DEFAULT_LAYOUT: PassageLayout = { header: "Passage {i}:\n", separator: "\n\n" };
 
 export function parseLayout(header: string, separator: string): PassageLayout {
-  if (!header.includes("{i}")) throw new ConfigError(`Passage header ${JSON.stringify(header)} must contain {i}`);
+  if (!header.includes("{i}"))
+    throw new ConfigError(`Passage header ${JSON.stringify(header)} must contain {i}`);
   return { header, separator };
 }
 

@@ -107,7 +107,13 @@ export function placeDocuments(
  * `biased_positions_for_core` (x ~ N(0, sigma) clamped to ±clamp, mapped linearly onto the slots), topped up
  * uniformly when 50×count draws did not find enough distinct slots. Sorted ascending.
  */
-export function gaussianPositions(total: number, count: number, sigma: number, clamp: number, rng: Rng): number[] {
+export function gaussianPositions(
+  total: number,
+  count: number,
+  sigma: number,
+  clamp: number,
+  rng: Rng,
+): number[] {
   const chosen = new Set<number>();
   const maxAttempts = 50 * count;
   for (let attempts = 0; chosen.size < count && attempts < maxAttempts; attempts++) {

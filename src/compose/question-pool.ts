@@ -1,5 +1,5 @@
-import { ConfigError } from "../errors.js";
 import type { QaRecord } from "../corpus/types.js";
+import { ConfigError } from "../errors.js";
 import type { Rng } from "../rng.js";
 
 /** Question identity for "same question" checks: case, whitespace and trailing punctuation ignored. */
@@ -65,7 +65,8 @@ export class QuestionPool {
         out.push(q.question);
       }
     }
-    if (out.length < k) throw new ConfigError(`Only ${out.length} distinct distractor questions available, ${k} asked`);
+    if (out.length < k)
+      throw new ConfigError(`Only ${out.length} distinct distractor questions available, ${k} asked`);
     return out;
   }
 }

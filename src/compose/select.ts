@@ -52,7 +52,9 @@ export function selectDocuments(sized: SizedCorpus, req: SelectRequest, rng: Rng
     const goldSet = new Set(req.gold);
     const fits = (d: number) => {
       const n = core.length + fillers.length + 1;
-      return n <= sized.headersKnown && req.fixed + sized.headers(n) + sum + (units[d] as number) <= req.budget;
+      return (
+        n <= sized.headersKnown && req.fixed + sized.headers(n) + sum + (units[d] as number) <= req.budget
+      );
     };
     for (const d of rng.shuffle(req.own.filter((x) => !goldSet.has(x)))) {
       if (fits(d)) {

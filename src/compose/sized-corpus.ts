@@ -1,6 +1,6 @@
+import type { TokenCounter } from "../tokenizer/types.js";
 import type { PassageLayout } from "./layout.js";
 import { renderHeader } from "./layout.js";
-import type { TokenCounter } from "../tokenizer/types.js";
 
 /**
  * A corpus's documents with their token counts under one tokenizer and layout, plus the indexes the budget
@@ -32,7 +32,8 @@ export class SizedCorpus {
   /** Tokens of headers 1..n. `ensureHeaders(n)` must have been awaited first. */
   headers(n: number): number {
     const v = this.headerPrefix[n];
-    if (v === undefined) throw new RangeError(`header counts known up to ${this.headerPrefix.length - 1}, asked ${n}`);
+    if (v === undefined)
+      throw new RangeError(`header counts known up to ${this.headerPrefix.length - 1}, asked ${n}`);
     return v;
   }
 
@@ -49,7 +50,8 @@ export class SizedCorpus {
     const counts = await counter.countBatch(texts);
     const next = new Float64Array(n + 1);
     next.set(this.headerPrefix);
-    for (let k = known + 1; k <= n; k++) next[k] = (next[k - 1] as number) + (counts[k - known - 1] as number);
+    for (let k = known + 1; k <= n; k++)
+      next[k] = (next[k - 1] as number) + (counts[k - known - 1] as number);
     this.headerPrefix = next;
   }
 

@@ -52,7 +52,9 @@ export class AtomicFile {
     const s = this.stream;
     this.stream = undefined;
     if (!s) return;
-    await new Promise<void>((resolve, reject) => s.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      s.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    );
   }
 }
 

@@ -11,8 +11,12 @@ export function parseLength(spec: string): number {
 
 /** Parse a comma-separated list of lengths; duplicates are an error. */
 export function parseLengths(spec: string): number[] {
-  const out = spec.split(",").filter((s) => s.trim() !== "").map(parseLength);
+  const out = spec
+    .split(",")
+    .filter((s) => s.trim() !== "")
+    .map(parseLength);
   if (out.length === 0) throw new ConfigError("No lengths given");
-  if (new Set(out).size !== out.length) throw new ConfigError(`Lengths ${JSON.stringify(spec)} repeat a value`);
+  if (new Set(out).size !== out.length)
+    throw new ConfigError(`Lengths ${JSON.stringify(spec)} repeat a value`);
   return out;
 }

@@ -1,10 +1,10 @@
 import { basename, join } from "node:path";
 import { docTokenCounts } from "../cache/doc-counts.js";
-import { corpusFingerprint, readCorpus, readIdList } from "../corpus/read.js";
-import type { Corpus, FormatName } from "../corpus/types.js";
 import type { PassageLayout } from "../compose/layout.js";
 import { QuestionPool } from "../compose/question-pool.js";
 import { SizedCorpus } from "../compose/sized-corpus.js";
+import { corpusFingerprint, readCorpus, readIdList } from "../corpus/read.js";
+import type { Corpus, FormatName } from "../corpus/types.js";
 import { ConfigError } from "../errors.js";
 import { AtomicFile, writeFileAtomic } from "../io/atomic.js";
 import type { TokenCounter } from "../tokenizer/types.js";
@@ -88,7 +88,14 @@ export async function runPlain(config: PlainRunConfig, deps: RunDeps): Promise<F
     const t0 = now();
     const corpus = await readCorpus(ds.path, ds.format ? { format: ds.format } : {});
     const name = ds.name ?? defaultDatasetName(corpus);
-    emit({ type: "corpus", dataset: name, path: ds.path, docs: corpus.docs.length, questions: corpus.qas.length, ms: now() - t0 });
+    emit({
+      type: "corpus",
+      dataset: name,
+      path: ds.path,
+      docs: corpus.docs.length,
+      questions: corpus.qas.length,
+      ms: now() - t0,
+    });
     const questions = selectQuestions(corpus.qas, {
       ids,
       minHops: config.minHops,
@@ -114,23 +121,30 @@ export async function runPlain(config: PlainRunConfig, deps: RunDeps): Promise<F
       const options: PlainOptions = { ...config, dataset: name, maxSeqLength: length };
       const budget = length - config.tokensToGenerate;
       if (budget <= 0)
-        throw new ConfigError(`--tokens-to-generate ${config.tokensToGenerate} leaves no prompt budget at length ${length}`);
+        throw new ConfigError(
+          `--tokens-to-generate ${config.tokensToGenerate} leaves no prompt budget at length ${length}`,
+        );
       const part = shardRange(w.start, w.end, config.shard);
       const path = plainOutputPath(config, name, w.end - w.start, length);
       const items = windowItems(questions, w.start, part.start, part.end);
       summaries.push(
-        await writePlainFile(path, items.length, synthesizePlain({ sized, counter: deps.counter, pool }, items, options), {
-          dataset: name,
-          source: ds.path,
-          fingerprint: corpusFingerprint(corpus),
-          options,
-          budget,
-          exact: isExactByConstruction({ sized, counter: deps.counter }, options),
-          counter: deps.counter,
-          emit,
-          now,
-          window: { ...w, shardStart: part.start, shardEnd: part.end },
-        }),
+        await writePlainFile(
+          path,
+          items.length,
+          synthesizePlain({ sized, counter: deps.counter, pool }, items, options),
+          {
+            dataset: name,
+            source: ds.path,
+            fingerprint: corpusFingerprint(corpus),
+            options,
+            budget,
+            exact: isExactByConstruction({ sized, counter: deps.counter }, options),
+            counter: deps.counter,
+            emit,
+            now,
+            window: { ...w, shardStart: part.start, shardEnd: part.end },
+          },
+        ),
       );
     }
   }
@@ -139,7 +153,8 @@ export async function runPlain(config: PlainRunConfig, deps: RunDeps): Promise<F
 
 /** `hotpotqa`, `musique`, `2wikimqa` for those formats; otherwise the input file's name without extension. */
 export function defaultDatasetName(corpus: Corpus): string {
-  if (corpus.format === "hotpotqa" || corpus.format === "musique" || corpus.format === "2wikimqa") return corpus.format;
+  if (corpus.format === "hotpotqa" || corpus.format === "musique" || corpus.format === "2wikimqa")
+    return corpus.format;
   return basename(corpus.source).replace(/\.(jsonl?|json)$/i, "");
 }
 
@@ -177,7 +192,9 @@ interface FileContext {
 async function writePlainFile(
   path: string,
   total: number,
-  results: AsyncIterable<Awaited<ReturnType<typeof synthesizePlain> extends AsyncGenerator<infer R> ? R : never>>,
+  results: AsyncIterable<
+    Awaited<ReturnType<typeof synthesizePlain> extends AsyncGenerator<infer R> ? R : never>
+  >,
   fc: FileContext,
 ): Promise<FileSummary> {
   const t0 = fc.now();

@@ -1,4 +1,3 @@
-import type { QaRecord } from "../corpus/types.js";
 import { layoutIsNewlineBounded, renderContext, renderHeader } from "../compose/layout.js";
 import type { Placement } from "../compose/placement.js";
 import { formatPlacement, placeDocuments } from "../compose/placement.js";
@@ -6,6 +5,7 @@ import type { QuestionPool } from "../compose/question-pool.js";
 import { type Selection, selectDocuments } from "../compose/select.js";
 import type { SizedCorpus } from "../compose/sized-corpus.js";
 import { collapseWhitespace, type Template } from "../compose/template.js";
+import type { QaRecord } from "../corpus/types.js";
 import { Rng } from "../rng.js";
 import type { TokenCounter } from "../tokenizer/types.js";
 
@@ -116,15 +116,24 @@ export async function* synthesizePlain(
     const missing = [...new Set(texts.filter((t) => !fixedCache.has(t)))];
     if (missing.length > 0) {
       const got = await counter.countBatch(missing);
-      missing.forEach((t, i) => fixedCache.set(t, got[i] as number));
+      for (const [i, t] of missing.entries()) fixedCache.set(t, got[i] as number);
     }
     return texts.map((t) => fixedCache.get(t) as number);
   };
 
   for (let start = 0; start < items.length; start += chunkSize) {
+    // Per-question template parts are only reused within a chunk; keep the cache small.
+    if (options.template.usesQuestion) fixedCache.clear();
     const drafts: Draft[] = items.slice(start, start + chunkSize).map((item) => ({
       item,
-      rng: Rng.derive("plain", options.seed, options.dataset, options.maxSeqLength, item.sourceIndex, item.qa.id),
+      rng: Rng.derive(
+        "plain",
+        options.seed,
+        options.dataset,
+        options.maxSeqLength,
+        item.sourceIndex,
+        item.qa.id,
+      ),
       prefix: options.template.prefix(item.qa.question),
       suffix: options.template.suffix(item.qa.question),
       prefixTokens: 0,
@@ -161,13 +170,17 @@ export async function* synthesizePlain(
     await measure(drafts, ctx, options, exact);
     for (const d of drafts) {
       while (d.tokens !== undefined && d.tokens > budget && !d.skip) {
-        if (!dropOne(d, sized, budget)) d.skip = `prompt needs ${d.tokens} tokens even with fillers removed, budget ${budget}`;
+        if (!dropOne(d, sized, budget))
+          d.skip = `prompt needs ${d.tokens} tokens even with fillers removed, budget ${budget}`;
         else await measure([d], ctx, options, exact);
       }
     }
 
     const toCheck = drafts.filter(
-      (d) => !d.skip && exact && (options.checkBudget === "all" || (options.checkBudget === "sample" && d.item.index % 100 === 0)),
+      (d) =>
+        !d.skip &&
+        exact &&
+        (options.checkBudget === "all" || (options.checkBudget === "sample" && d.item.index % 100 === 0)),
     );
     if (toCheck.length > 0) {
       const counted = await counter.countBatch(toCheck.map((d) => renderText(d, sized, options)));
@@ -214,7 +227,13 @@ export async function* synthesizePlain(
         placement: formatPlacement(options.placement),
       };
       if (options.distractQuestions >= 0 && ctx.pool) {
-        const rng = Rng.derive("distract", options.seed, options.dataset, options.maxSeqLength, d.item.sourceIndex);
+        const rng = Rng.derive(
+          "distract",
+          options.seed,
+          options.dataset,
+          options.maxSeqLength,
+          d.item.sourceIndex,
+        );
         record.distract_questions = ctx.pool.sample(d.item.qa, options.distractQuestions, rng);
       }
       yield { kind: "sample", record, verified: checked.has(d) || !exact };
@@ -231,7 +250,12 @@ function renderText(d: Draft, sized: SizedCorpus, options: PlainOptions): string
 }
 
 /** Set `tokens` of each draft: exactly from cached counts (plus one count of last doc + suffix), or by counting. */
-async function measure(drafts: Draft[], ctx: PlainContext, options: PlainOptions, exact: boolean): Promise<void> {
+async function measure(
+  drafts: Draft[],
+  ctx: PlainContext,
+  options: PlainOptions,
+  exact: boolean,
+): Promise<void> {
   const live = drafts.filter((d) => !d.skip && d.order);
   for (const d of live) d.text = undefined;
   if (!exact) {

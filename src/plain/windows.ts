@@ -1,5 +1,5 @@
-import { ConfigError } from "../errors.js";
 import type { QaRecord } from "../corpus/types.js";
+import { ConfigError } from "../errors.js";
 import { Rng } from "../rng.js";
 import type { WindowItem } from "./synthesize.js";
 
@@ -16,7 +16,8 @@ export interface QuestionFilter {
 /** The question list windows are cut from: filtered, then optionally shuffled. Positions are `source_index`. */
 export function selectQuestions(qas: readonly QaRecord[], filter: QuestionFilter): QaRecord[] {
   let out = qas.filter(
-    (q) => (!filter.ids || filter.ids.has(q.id)) && (filter.minHops === undefined || q.hops >= filter.minHops),
+    (q) =>
+      (!filter.ids || filter.ids.has(q.id)) && (filter.minHops === undefined || q.hops >= filter.minHops),
   );
   if (filter.shuffle) out = Rng.derive("shuffle-qa", filter.seed).shuffle(out.slice());
   return out;
@@ -55,7 +56,9 @@ export function windowRange(total: number, req: WindowRequest): { start: number;
         "--num-samples -1 (all questions) cannot give disjoint windows for several lengths; give a number, or pass --no-disjoint-windows",
       );
     if (req.preSamples > total)
-      throw new ConfigError(`--pre-samples ${req.preSamples} is past the end of the ${total} available questions`);
+      throw new ConfigError(
+        `--pre-samples ${req.preSamples} is past the end of the ${total} available questions`,
+      );
     return { start: req.preSamples, end: total };
   }
   const start = req.preSamples + (req.disjoint ? req.lengthIndex * req.numSamples : 0);
@@ -69,7 +72,11 @@ export function windowRange(total: number, req: WindowRequest): { start: number;
 }
 
 /** The part of a window one shard produces: a contiguous slice, so shards concatenated in order give the whole. */
-export function shardRange(start: number, end: number, shard: Shard | undefined): { start: number; end: number } {
+export function shardRange(
+  start: number,
+  end: number,
+  shard: Shard | undefined,
+): { start: number; end: number } {
   if (!shard) return { start, end };
   const size = end - start;
   return {
@@ -78,8 +85,14 @@ export function shardRange(start: number, end: number, shard: Shard | undefined)
   };
 }
 
-export function windowItems(questions: readonly QaRecord[], windowStart: number, start: number, end: number): WindowItem[] {
+export function windowItems(
+  questions: readonly QaRecord[],
+  windowStart: number,
+  start: number,
+  end: number,
+): WindowItem[] {
   const items: WindowItem[] = [];
-  for (let s = start; s < end; s++) items.push({ qa: questions[s] as QaRecord, sourceIndex: s, index: s - windowStart });
+  for (let s = start; s < end; s++)
+    items.push({ qa: questions[s] as QaRecord, sourceIndex: s, index: s - windowStart });
   return items;
 }

@@ -46,7 +46,7 @@ describe("placeDocuments", () => {
     for (let s = 0; s < 4000; s++) {
       const slots = goldSlots(placeDocuments({ kind: "shuffle" }, core, gold, fillers, Rng.derive("u", s)));
       seen.add(slots.join(","));
-      for (const p of slots) hist[Math.floor((p / 50) * 5)]++;
+      for (const p of slots) hist[Math.floor((p / 50) * 5)]! += 1;
     }
     expect(seen.size).toBeGreaterThan(500);
     // 8000 gold placements over 5 bins: each ~1600; a fixed permutation (the original's defect) would put all in one or two bins.
@@ -56,7 +56,13 @@ describe("placeDocuments", () => {
   it("gaussian: own documents concentrate around the middle with the configured spread", () => {
     const pos: number[] = [];
     for (let s = 0; s < 3000; s++) {
-      const order = placeDocuments({ kind: "gaussian", sigma: 0.3, clamp: 0.95 }, core, gold, fillers, Rng.derive("g", s));
+      const order = placeDocuments(
+        { kind: "gaussian", sigma: 0.3, clamp: 0.95 },
+        core,
+        gold,
+        fillers,
+        Rng.derive("g", s),
+      );
       pos.push(...goldSlots(order).map((p) => p / 49));
     }
     const mean = pos.reduce((a, b) => a + b, 0) / pos.length;
@@ -71,15 +77,29 @@ describe("placeDocuments", () => {
 
   it.each([0, 25, 50, 100])("depth:%d puts the gold documents together at that depth", (percent) => {
     for (let s = 0; s < 50; s++) {
-      const slots = goldSlots(placeDocuments({ kind: "depth", percent }, core, gold, fillers, Rng.derive("d", s)));
+      const slots = goldSlots(
+        placeDocuments({ kind: "depth", percent }, core, gold, fillers, Rng.derive("d", s)),
+      );
       expect(slots[1]! - slots[0]!).toBe(1);
       expect(slots[0]).toBe(Math.round((percent / 100) * 48));
     }
   });
 
   it("is deterministic for a given RNG seed", () => {
-    const a = placeDocuments({ kind: "gaussian", sigma: 0.3, clamp: 0.95 }, core, gold, fillers, Rng.derive(7));
-    const b = placeDocuments({ kind: "gaussian", sigma: 0.3, clamp: 0.95 }, core, gold, fillers, Rng.derive(7));
+    const a = placeDocuments(
+      { kind: "gaussian", sigma: 0.3, clamp: 0.95 },
+      core,
+      gold,
+      fillers,
+      Rng.derive(7),
+    );
+    const b = placeDocuments(
+      { kind: "gaussian", sigma: 0.3, clamp: 0.95 },
+      core,
+      gold,
+      fillers,
+      Rng.derive(7),
+    );
     expect(a).toEqual(b);
   });
 });

@@ -14,7 +14,7 @@ describe("Rng", () => {
   it("int(n) is unbiased enough over small ranges", () => {
     const r = Rng.derive("int");
     const hist = new Array<number>(6).fill(0);
-    for (let i = 0; i < 60000; i++) hist[r.int(6)]++;
+    for (let i = 0; i < 60000; i++) hist[r.int(6)]! += 1;
     for (const h of hist) expect(Math.abs(h - 10000)).toBeLessThan(400);
   });
 

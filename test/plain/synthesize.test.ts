@@ -1,12 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { docTokenCounts } from "../../src/cache/doc-counts.js";
-import type { QaRecord } from "../../src/corpus/types.js";
 import { DEFAULT_LAYOUT } from "../../src/compose/layout.js";
 import { parsePlacement } from "../../src/compose/placement.js";
 import { QuestionPool } from "../../src/compose/question-pool.js";
 import { SizedCorpus } from "../../src/compose/sized-corpus.js";
 import { parseTemplate } from "../../src/compose/template.js";
-import { type PlainOptions, type PlainResult, synthesizePlain, type WindowItem } from "../../src/plain/synthesize.js";
+import type { QaRecord } from "../../src/corpus/types.js";
+import {
+  type PlainOptions,
+  type PlainResult,
+  synthesizePlain,
+  type WindowItem,
+} from "../../src/plain/synthesize.js";
 import { Rng } from "../../src/rng.js";
 import type { TokenCounter } from "../../src/tokenizer/types.js";
 import { wordCounter } from "../support/word-counter.js";
@@ -112,7 +117,9 @@ describe("synthesizePlain", () => {
 
   it("skips a sample whose gold documents cannot fit, with the reason", async () => {
     const { sized, qas, counter } = await setup();
-    const res = await collect(synthesizePlain({ sized, counter }, items(qas, 0, 3), options({ maxSeqLength: 120 })));
+    const res = await collect(
+      synthesizePlain({ sized, counter }, items(qas, 0, 3), options({ maxSeqLength: 120 })),
+    );
     const skips = res.filter((r) => r.kind === "skip");
     expect(skips.length).toBeGreaterThan(0);
     for (const s of skips) if (s.kind === "skip") expect(s.reason).toMatch(/gold documents need \d+ tokens/);
@@ -121,7 +128,9 @@ describe("synthesizePlain", () => {
   it("counts the template's question text in the budget", async () => {
     const { sized, qas, counter } = await setup();
     const template = parseTemplate("The following are given passages.\n{context}\n\nQuestion: {input}");
-    for (const r of await collect(synthesizePlain({ sized, counter }, items(qas, 0, 10), options({ template })))) {
+    for (const r of await collect(
+      synthesizePlain({ sized, counter }, items(qas, 0, 10), options({ template })),
+    )) {
       if (r.kind !== "sample") throw new Error(r.reason);
       expect(r.record.context.startsWith("The following are given passages.\nPassage 1:\n")).toBe(true);
       expect(r.record.context.endsWith(`\n\nQuestion: ${r.record.input}`)).toBe(true);
@@ -142,7 +151,9 @@ describe("synthesizePlain", () => {
       close: async () => {},
     };
     const { sized, qas, counter } = await setup(chars);
-    for (const r of await collect(synthesizePlain({ sized, counter }, items(qas, 0, 10), options({ removeNewlineTab: true })))) {
+    for (const r of await collect(
+      synthesizePlain({ sized, counter }, items(qas, 0, 10), options({ removeNewlineTab: true })),
+    )) {
       if (r.kind !== "sample") throw new Error(r.reason);
       expect(r.record.context).not.toMatch(/[\n\t]/);
       expect(Math.ceil(r.record.context.length / 4)).toBe(r.record.prompt_length);
@@ -153,7 +164,13 @@ describe("synthesizePlain", () => {
 
   it("relevant-only keeps just the gold documents", async () => {
     const { sized, qas, counter } = await setup();
-    for (const r of await collect(synthesizePlain({ sized, counter }, items(qas, 0, 5), options({ placement: parsePlacement("relevant-only") })))) {
+    for (const r of await collect(
+      synthesizePlain(
+        { sized, counter },
+        items(qas, 0, 5),
+        options({ placement: parsePlacement("relevant-only") }),
+      ),
+    )) {
       if (r.kind !== "sample") throw new Error(r.reason);
       expect(r.record.num_docs).toBe(2);
     }
@@ -163,7 +180,9 @@ describe("synthesizePlain", () => {
     const { sized, qas, counter } = await setup();
     const dup = { ...qas[1]!, id: "dup-of-0", question: "question NUMBER 0 ?" };
     const pool = new QuestionPool([...qas, dup]);
-    for (const r of await collect(synthesizePlain({ sized, counter, pool }, items(qas, 0, 5), options({ distractQuestions: 38 })))) {
+    for (const r of await collect(
+      synthesizePlain({ sized, counter, pool }, items(qas, 0, 5), options({ distractQuestions: 38 })),
+    )) {
       if (r.kind !== "sample") throw new Error(r.reason);
       const dq = r.record.distract_questions!;
       expect(dq).toHaveLength(38);
