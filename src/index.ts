@@ -1,0 +1,59 @@
+/**
+ * keychain-synth: verifiable long-context QA data for RL and SFT (KeyChain / LoongRL), budget-exact and
+ * reproducible. The public API, stage by stage.
+ */
+
+export { type DocCountsOptions, defaultCacheDir, docTokenCounts } from "./cache/doc-counts.js";
+// Composing contexts
+export {
+  DEFAULT_LAYOUT,
+  layoutIsNewlineBounded,
+  type PassageLayout,
+  parseLayout,
+  renderContext,
+} from "./compose/layout.js";
+export { formatPlacement, type Placement, parsePlacement, placeDocuments } from "./compose/placement.js";
+export { normalizeQuestion, QuestionPool } from "./compose/question-pool.js";
+export { type Selection, type SelectRequest, selectDocuments } from "./compose/select.js";
+export { SizedCorpus } from "./compose/sized-corpus.js";
+export { collapseWhitespace, parseTemplate, type Template } from "./compose/template.js";
+// Corpus: reading source data sets
+export {
+  corpusFingerprint,
+  detectFormat,
+  type ReadCorpusOptions,
+  readCorpus,
+  readIdList,
+} from "./corpus/read.js";
+export { type Corpus, FORMAT_NAMES, type FormatName, type QaRecord } from "./corpus/types.js";
+// Data sources
+export { DATASET_NAMES, type DatasetName, DownloadError, downloadDataset } from "./download/index.js";
+// Errors
+export { ConfigError, InputError, KeychainError, type Place, RemoteError } from "./errors.js";
+// Plain long-context QA
+export { parseLength, parseLengths } from "./plain/lengths.js";
+export {
+  type DatasetSpec,
+  type FileSummary,
+  type PlainRunConfig,
+  plainOutputPath,
+  type RunEvent,
+  runPlain,
+} from "./plain/run.js";
+export {
+  type BudgetCheck,
+  isExactByConstruction,
+  type PlainContext,
+  type PlainOptions,
+  type PlainRecord,
+  type PlainResult,
+  synthesizePlain,
+  type WindowItem,
+} from "./plain/synthesize.js";
+export { parseShard, type Shard, selectQuestions, shardRange, windowRange } from "./plain/windows.js";
+// Randomness
+export { Rng } from "./rng.js";
+export { type GenericRecord, generateWorld, type WorldOptions, writeWorldJsonl } from "./synthetic/index.js";
+// Tokenizers
+export { resolveTokenizer } from "./tokenizer/resolve.js";
+export type { TokenCounter } from "./tokenizer/types.js";
