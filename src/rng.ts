@@ -45,7 +45,8 @@ export class Rng {
 
   /** Uniform integer in [0, n). n must be a positive integer ≤ 2^53. Unbiased (rejection). */
   int(n: number): number {
-    if (!(n > 0) || !Number.isInteger(n)) throw new RangeError(`Rng.int: n must be a positive integer, got ${n}`);
+    if (!(n > 0) || !Number.isInteger(n))
+      throw new RangeError(`Rng.int: n must be a positive integer, got ${n}`);
     if (n <= 0x100000000) {
       const limit = 0x100000000 - (0x100000000 % n);
       for (;;) {

@@ -11,8 +11,11 @@ export interface TokenCounter {
   /**
    * True when the counter is provably additive at "newline boundaries": for any strings `a`, `b` where `a`
    * ends with `"\n"` and `b` starts with a non-whitespace character, `count(a + b) === count(a) + count(b)`.
-   * This holds for byte-level BPE tokenizers whose pre-tokenizer is a GPT-style regex (Qwen, Llama 3,
-   * GPT-2/cl100k/o200k): no pre-token spans such a boundary, and merges never cross pre-tokens.
+   * This holds for byte-level BPE tokenizers whose pre-tokenizer regex keeps newline runs in their own piece
+   * (Qwen2/Qwen3, Llama 3, cl100k): no pre-token spans such a boundary, and merges never cross pre-tokens.
+   * It does NOT hold for the GPT-2 pattern (gpt2, r50k, p50k, HF ByteLevel with use_regex): `"x\n\ny"` is
+   * split differently from `"x\n\n"` + `"y"`; nor for o200k, whose `[\r\n/]*` lets a newline run continue
+   * into a `/`. The verdict is derived from the pattern (see `additivity.ts`) and property-tested.
    * Backends that cannot promise it return false, and callers verify by counting the whole text.
    */
   readonly newlineAdditive: boolean;

@@ -1,0 +1,117 @@
+/** Token counting with a Hugging Face `tokenizer.json` through the native `tokenizers` package. */
+
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import { Tokenizer } from "tokenizers";
+import { ConfigError } from "../errors.js";
+import { analyseTokenizerJson } from "./additivity.js";
+import { contentHash, readModelFile } from "./model-file.js";
+import { pooledMap } from "./pool.js";
+import type { TokenCounter } from "./types.js";
+
+/**
+ * Texts per native `encodeBatch` call. The native side spreads one call over its own threads; chunks
+ * bound the memory held in `Encoding` objects and let two calls overlap so the threads never idle
+ * while JavaScript reads lengths.
+ */
+export const HF_CHUNK_SIZE = 1024;
+/** Native `encodeBatch` calls in flight at once. */
+export const HF_CALLS_IN_FLIGHT = 2;
+
+const NO_SPECIAL_TOKENS = { addSpecialTokens: false } as const;
+
+/** An HF counter also says why it is, or is not, newline-additive. */
+export interface HfTokenCounter extends TokenCounter {
+  readonly additivityReason: string;
+}
+
+export interface HfTokenizerOptions {
+  /** Human name for messages. @default `hf:<path as given>` */
+  name?: string;
+}
+
+/**
+ * Loads a `tokenizer.json` (or a folder that holds one). Truncation and padding configured in the file
+ * are switched off, so counts are of the whole text, and special tokens are never added.
+ */
+export async function loadHfTokenizer(
+  path: string,
+  options: HfTokenizerOptions = {},
+): Promise<HfTokenCounter> {
+  const file = await tokenizerJsonPath(path);
+  const bytes = await readModelFile(file, "tokenizer file");
+  const text = bytes.toString("utf8");
+  let json: unknown;
+  let tokenizer: Tokenizer;
+  try {
+    json = JSON.parse(text);
+    tokenizer = Tokenizer.fromString(text);
+  } catch (error) {
+    throw new ConfigError(`Cannot load tokenizer file "${file}": ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  tokenizer.disableTruncation();
+  tokenizer.disablePadding();
+  return new HfCounter(tokenizer, `hf:${contentHash(bytes)}`, options.name ?? `hf:${path}`, json);
+}
+
+/** `path` itself when it is a file, else `path/tokenizer.json`. */
+async function tokenizerJsonPath(path: string): Promise<string> {
+  const info = await stat(path).catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === "ENOENT" ? "no such file or folder" : (error as Error).message;
+    throw new ConfigError(`Cannot read tokenizer file "${path}": ${reason}`, { cause: error });
+  });
+  if (!info.isDirectory()) return path;
+  const file = join(path, "tokenizer.json");
+  const inner = await stat(file).catch(() => undefined);
+  if (!inner?.isFile()) {
+    throw new ConfigError(`Cannot find a tokenizer in folder "${path}": expected "${file}"`);
+  }
+  return file;
+}
+
+class HfCounter implements HfTokenCounter {
+  readonly newlineAdditive: boolean;
+  readonly additivityReason: string;
+
+  constructor(
+    private readonly tokenizer: Tokenizer,
+    readonly id: string,
+    readonly name: string,
+    json: unknown,
+  ) {
+    const verdict = analyseTokenizerJson(json);
+    this.newlineAdditive = verdict.additive;
+    this.additivityReason = verdict.reason;
+  }
+
+  async countBatch(texts: readonly string[]): Promise<number[]> {
+    const counts = new Array<number>(texts.length);
+    const starts: number[] = [];
+    for (let start = 0; start < texts.length; start += HF_CHUNK_SIZE) starts.push(start);
+    await pooledMap(starts, HF_CALLS_IN_FLIGHT, async (start) => {
+      const encodings = await this.tokenizer.encodeBatch(
+        texts.slice(start, start + HF_CHUNK_SIZE),
+        NO_SPECIAL_TOKENS,
+      );
+      for (let i = 0; i < encodings.length; i++) counts[start + i] = (encodings[i] as Encoding).getLength();
+    });
+    return counts;
+  }
+
+  async count(text: string): Promise<number> {
+    return (await this.tokenizer.encode(text, null, NO_SPECIAL_TOKENS)).getLength();
+  }
+
+  async encode(text: string): Promise<number[]> {
+    return (await this.tokenizer.encode(text, null, NO_SPECIAL_TOKENS)).getIds();
+  }
+
+  async close(): Promise<void> {
+    // The native tokenizer is freed by the garbage collector; nothing to release eagerly.
+  }
+}
+
+type Encoding = Awaited<ReturnType<Tokenizer["encode"]>>;
