@@ -214,5 +214,10 @@ export function printSummaries(summaries: FileSummary[], out: NodeJS.WritableStr
     const reasons = new Map<string, number>();
     for (const k of s.skipped) reasons.set(k.reason, (reasons.get(k.reason) ?? 0) + 1);
     for (const [r, n] of reasons) out.write(`  skipped ${n}: ${r}\n`);
+    const budget = s.maxSeqLength - s.tokensToGenerate;
+    if (s.written > 0 && s.fill.mean < 0.97 && s.corpusTokens < 1.5 * budget)
+      out.write(
+        `  warning: the data set's documents hold only ${s.corpusTokens} tokens in all, too few to fill ${budget}-token prompts; add documents or use a shorter length\n`,
+      );
   }
 }

@@ -16,6 +16,8 @@ export class SizedCorpus {
   /** `sortedUnits[i] = units[bySize[i]]`. */
   readonly sortedUnits: Uint32Array;
   readonly layout: PassageLayout;
+  /** Σ units: every document of the corpus once. */
+  readonly totalTokens: number;
   private headerPrefix: Float64Array = new Float64Array([0]);
 
   constructor(docs: readonly string[], units: Uint32Array, layout: PassageLayout) {
@@ -27,6 +29,9 @@ export class SizedCorpus {
     const order = Array.from(ids).sort((a, b) => (units[a] as number) - (units[b] as number) || a - b);
     this.bySize = Uint32Array.from(order);
     this.sortedUnits = Uint32Array.from(order, (d) => units[d] as number);
+    let total = 0;
+    for (const u of units) total += u;
+    this.totalTokens = total;
   }
 
   /** Tokens of headers 1..n. `ensureHeaders(n)` must have been awaited first. */

@@ -50,6 +50,7 @@ export interface FileSummary {
   path: string;
   dataset: string;
   maxSeqLength: number;
+  tokensToGenerate: number;
   requested: number;
   written: number;
   skipped: { index: number; source_index: number; id: string; reason: string }[];
@@ -59,6 +60,8 @@ export interface FileSummary {
   verified: number;
   withinBudget: number;
   exactByConstruction: boolean;
+  /** Tokens of all the data set's documents together: when this is near L − G the corpus cannot fill samples. */
+  corpusTokens: number;
   ms: number;
 }
 
@@ -143,6 +146,7 @@ export async function runPlain(config: PlainRunConfig, deps: RunDeps): Promise<F
             emit,
             now,
             window: { ...w, shardStart: part.start, shardEnd: part.end },
+            corpusTokens: sized.totalTokens,
           },
         ),
       );
@@ -187,6 +191,7 @@ interface FileContext {
   emit: (e: RunEvent) => void;
   now: () => number;
   window: { start: number; end: number; shardStart: number; shardEnd: number };
+  corpusTokens: number;
 }
 
 async function writePlainFile(
@@ -204,6 +209,7 @@ async function writePlainFile(
     path,
     dataset: fc.dataset,
     maxSeqLength: fc.options.maxSeqLength,
+    tokensToGenerate: fc.options.tokensToGenerate,
     requested: total,
     written: 0,
     skipped: [],
@@ -211,6 +217,7 @@ async function writePlainFile(
     verified: 0,
     withinBudget: 0,
     exactByConstruction: fc.exact,
+    corpusTokens: fc.corpusTokens,
     ms: 0,
   };
   let fillSum = 0;

@@ -1,0 +1,149 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "../..");
+const BIN = join(ROOT, "dist/cli/main.js");
+const FIXTURE = join(ROOT, "test/fixtures/plain/small.jsonl");
+let dir: string;
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: "utf8", timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+beforeAll(async () => {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first (npm test does)`);
+  dir = await mkdtemp(join(tmpdir(), "kcs-cli-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("keychain-synth CLI", () => {
+  it.each(["plain", "download", "demo"])("%s --help describes the command and exits 0", (cmd) => {
+    const r = run(cmd, "--help");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`Usage: keychain-synth ${cmd}`));
+  });
+
+  it("plain writes the file and prints a summary", async () => {
+    const r = run(
+      "plain",
+      "-i",
+      FIXTURE,
+      "-L",
+      "600",
+      "-G",
+      "50",
+      "-n",
+      "5",
+      "-t",
+      "approx",
+      "--no-cache",
+      "-o",
+      "out1",
+      "-q",
+    );
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/5\/5 samples written, 0 skipped/);
+    const lines = (await readFile(join(dir, "out1/small/train-num_sample_5-max_seq_600.jsonl"), "utf8"))
+      .trim()
+      .split("\n");
+    expect(lines).toHaveLength(5);
+    for (const l of lines) expect(JSON.parse(l).prompt_length).toBeLessThanOrEqual(550);
+  });
+
+  it("malformed input: exit 1, names file, line and field, leaves no output", async () => {
+    await writeFile(
+      join(dir, "bad.jsonl"),
+      '{"id": "a", "question": "q?", "answers": "x", "documents": [], "supporting": []}\n',
+    );
+    const r = run(
+      "plain",
+      "-i",
+      "bad.jsonl",
+      "-L",
+      "600",
+      "-n",
+      "1",
+      "-t",
+      "approx",
+      "--no-cache",
+      "-o",
+      "out2",
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /^keychain-synth: Cannot read "bad\.jsonl" line 1 \(id "a"\), field "answers": expected an array/,
+    );
+    expect(existsSync(join(dir, "out2"))).toBe(false);
+  });
+
+  it("an empty file is named as empty", async () => {
+    await writeFile(join(dir, "empty.json"), "  \n");
+    const r = run("plain", "-i", "empty.json", "-L", "600", "-t", "approx", "--no-cache", "-o", "out3");
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/"empty\.json".*file is empty/);
+  });
+
+  it("an unrecognised format asks for --format", async () => {
+    await writeFile(join(dir, "odd.jsonl"), '{"foo": 1}\n');
+    const r = run("plain", "-i", "odd.jsonl", "-L", "600", "-t", "approx", "--no-cache", "-o", "out4");
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/--format/);
+  });
+
+  it("too many samples: exit 2 with the counts, no output", () => {
+    const r = run(
+      "plain",
+      "-i",
+      FIXTURE,
+      "-L",
+      "600",
+      "-n",
+      "31",
+      "-t",
+      "approx",
+      "--no-cache",
+      "-o",
+      "out5",
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/Requested questions \[0, 31\) but only 30 are available/);
+    expect(existsSync(join(dir, "out5"))).toBe(false);
+  });
+
+  it.each([
+    [["--placement", "middle"], /Unknown placement "middle"/],
+    [["--template", "{ctx}"], /unknown placeholder \{ctx\}/],
+    [["--shard", "4/4"], /Bad --shard "4\/4"/],
+    [["--tokenizer", "nope"], /nope/],
+  ])("bad option %j: exit 2 with a message", (extra, msg) => {
+    const r = run("plain", "-i", FIXTURE, "-L", "600", "--no-cache", "-o", "out6", ...(extra as string[]));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(msg as RegExp);
+  });
+
+  it("download says when the host cannot be reached", async () => {
+    const r = run(
+      "download",
+      "hotpotqa",
+      "--data-dir",
+      "d",
+      "--mirror",
+      "http://127.0.0.1:9",
+      "--retries",
+      "0",
+      "-q",
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/could not be reached/);
+    expect(await readdir(dir)).not.toContain("hotpot_train_v1.1.json");
+  });
+});
