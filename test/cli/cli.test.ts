@@ -131,19 +131,17 @@ describe("keychain-synth CLI", () => {
   });
 
   it("download says when the host cannot be reached", async () => {
-    const r = run(
-      "download",
-      "hotpotqa",
-      "--data-dir",
-      "d",
-      "--mirror",
-      "http://127.0.0.1:9",
-      "--retries",
-      "0",
-      "-q",
-    );
+    // A port that was just free: nothing listens there, so the connection is refused.
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = srv.address() as { port: number };
+        srv.close(() => resolve(port));
+      });
+    });
+    const mirror = `http://127.0.0.1:${port}`;
+    const r = run("download", "hotpotqa", "--data-dir", "d", "--mirror", mirror, "--retries", "0", "-q");
     expect(r.code).not.toBe(0);
-    expect(r.err).toMatch(/could not be reached/);
+    expect(r.err, r.err).toMatch(/could not be reached/);
     expect(await readdir(dir)).not.toContain("hotpot_train_v1.1.json");
   });
 });
