@@ -1,10 +1,10 @@
-import { layoutIsNewlineBounded, renderContext, renderHeader } from "../compose/layout.js";
+import { assertCounts, type Composed, Composer, isChecked } from "../compose/compose.js";
+import { layoutIsNewlineBounded } from "../compose/layout.js";
 import type { Placement } from "../compose/placement.js";
-import { formatPlacement, placeDocuments } from "../compose/placement.js";
+import { formatPlacement } from "../compose/placement.js";
 import type { QuestionPool } from "../compose/question-pool.js";
-import { type Selection, selectDocuments } from "../compose/select.js";
 import type { SizedCorpus } from "../compose/sized-corpus.js";
-import { collapseWhitespace, type Template } from "../compose/template.js";
+import type { Template } from "../compose/template.js";
 import type { QaRecord } from "../corpus/types.js";
 import { Rng } from "../rng.js";
 import type { TokenCounter } from "../tokenizer/types.js";
@@ -79,21 +79,6 @@ export function isExactByConstruction(ctx: PlainContext, options: PlainOptions):
   return ctx.counter.newlineAdditive && layoutIsNewlineBounded(ctx.sized.layout) && !options.removeNewlineTab;
 }
 
-interface Draft {
-  item: WindowItem;
-  rng: Rng;
-  prefix: string;
-  suffix: string;
-  /** Tokens of the template prefix (counted together with header 1, minus header 1). */
-  prefixTokens: number;
-  suffixTokens: number;
-  selection?: Selection;
-  order?: number[];
-  tokens?: number;
-  text?: string;
-  skip?: string;
-}
-
 /**
  * Turn questions into plain long-context samples, in input order, `chunkSize` at a time so tokenizer calls are
  * batched. Every emitted prompt is ≤ L − G tokens: by construction when the tokenizer is newline-additive
@@ -106,198 +91,92 @@ export async function* synthesizePlain(
   options: PlainOptions,
   chunkSize = 32,
 ): AsyncGenerator<PlainResult> {
-  const { sized, counter } = ctx;
-  const budget = options.maxSeqLength - options.tokensToGenerate;
   const exact = isExactByConstruction(ctx, options);
-  await sized.ensureHeaders(sized.maxPassages(budget) + 1, counter);
-  const header1 = sized.headers(1);
-  const fixedCache = new Map<string, number>();
-  const countCached = async (texts: string[]): Promise<number[]> => {
-    const missing = [...new Set(texts.filter((t) => !fixedCache.has(t)))];
-    if (missing.length > 0) {
-      const got = await counter.countBatch(missing);
-      for (const [i, t] of missing.entries()) fixedCache.set(t, got[i] as number);
-    }
-    return texts.map((t) => fixedCache.get(t) as number);
-  };
-
+  const composer = new Composer(ctx.sized, ctx.counter, {
+    budget: options.maxSeqLength - options.tokensToGenerate,
+    placement: options.placement,
+    removeNewlineTab: options.removeNewlineTab,
+    exact,
+  });
+  await composer.init();
   for (let start = 0; start < items.length; start += chunkSize) {
-    // Per-question template parts are only reused within a chunk; keep the cache small.
-    if (options.template.usesQuestion) fixedCache.clear();
-    const drafts: Draft[] = items.slice(start, start + chunkSize).map((item) => ({
-      item,
-      rng: Rng.derive(
-        "plain",
-        options.seed,
-        options.dataset,
-        options.maxSeqLength,
-        item.sourceIndex,
-        item.qa.id,
-      ),
-      prefix: options.template.prefix(item.qa.question),
-      suffix: options.template.suffix(item.qa.question),
-      prefixTokens: 0,
-      suffixTokens: 0,
-    }));
-    const head = renderHeader(sized.layout, 1);
-    const pre = await countCached(drafts.map((d) => d.prefix + head));
-    const suf = await countCached(drafts.map((d) => d.suffix));
-    drafts.forEach((d, i) => {
-      d.prefixTokens = (pre[i] as number) - header1;
-      d.suffixTokens = suf[i] as number;
-    });
-
-    for (const d of drafts) {
-      const sel = selectDocuments(
-        sized,
-        {
-          own: d.item.qa.docs,
-          gold: d.item.qa.gold,
-          budget,
-          fixed: d.prefixTokens + d.suffixTokens,
-          fill: options.placement.kind !== "relevant-only",
-        },
-        d.rng,
-      );
-      if (typeof sel === "string") {
-        d.skip = sel;
-        continue;
-      }
-      d.selection = sel;
-      d.order = placeDocuments(options.placement, sel.core, new Set(d.item.qa.gold), sel.fillers, d.rng);
-    }
-
-    await measure(drafts, ctx, options, exact);
-    for (const d of drafts) {
-      while (d.tokens !== undefined && d.tokens > budget && !d.skip) {
-        if (!dropOne(d, sized, budget))
-          d.skip = `prompt needs ${d.tokens} tokens even with fillers removed, budget ${budget}`;
-        else await measure([d], ctx, options, exact);
-      }
-    }
-
-    const toCheck = drafts.filter(
-      (d) =>
-        !d.skip &&
-        exact &&
-        (options.checkBudget === "all" || (options.checkBudget === "sample" && d.item.index % 100 === 0)),
-    );
-    if (toCheck.length > 0) {
-      const counted = await counter.countBatch(toCheck.map((d) => renderText(d, sized, options)));
-      toCheck.forEach((d, i) => {
-        if (counted[i] !== d.tokens)
-          throw new Error(
-            `Token accounting mismatch for sample ${d.item.index} (id "${d.item.qa.id}"): computed ${d.tokens}, counted ${counted[i]} with ${counter.name}. The tokenizer is not additive at passage boundaries; report this, and use --check-budget all meanwhile.`,
-          );
-      });
-    }
-    const checked = new Set(toCheck);
-
-    for (const d of drafts) {
-      if (d.skip || !d.order || d.tokens === undefined) {
-        yield {
-          kind: "skip",
-          index: d.item.index,
-          sourceIndex: d.item.sourceIndex,
-          id: d.item.qa.id,
-          reason: d.skip ?? "not measured",
-        };
-        continue;
-      }
-      const goldSet = new Set(d.item.qa.gold);
-      const gold_positions: number[] = [];
-      d.order.forEach((doc, i) => {
-        if (goldSet.has(doc)) gold_positions.push(i + 1);
-      });
-      const record: PlainRecord = {
-        index: d.item.index,
-        source_index: d.item.sourceIndex,
-        id: d.item.qa.id,
-        input: d.item.qa.question,
-        context: renderText(d, sized, options),
-        answers: d.item.qa.answers,
-        answer_aliases: d.item.qa.aliases,
-        length: d.tokens + options.tokensToGenerate,
-        prompt_length: d.tokens,
-        target_length: options.maxSeqLength,
-        num_docs: d.order.length,
-        gold_positions,
-        dataset: options.dataset,
-        seed: options.seed,
-        placement: formatPlacement(options.placement),
-      };
-      if (options.distractQuestions >= 0 && ctx.pool) {
-        const rng = Rng.derive(
-          "distract",
+    const chunk = items.slice(start, start + chunkSize);
+    const built = await composer.compose(
+      chunk.map((item) => ({
+        qa: item.qa,
+        rng: Rng.derive(
+          "plain",
           options.seed,
           options.dataset,
           options.maxSeqLength,
-          d.item.sourceIndex,
-        );
-        record.distract_questions = ctx.pool.sample(d.item.qa, options.distractQuestions, rng);
+          item.sourceIndex,
+          item.qa.id,
+        ),
+        prefix: options.template.prefix(item.qa.question),
+        suffix: options.template.suffix(item.qa.question),
+        reserve: 0,
+      })),
+    );
+    const checked = new Set<number>();
+    await assertCounts(
+      ctx.counter,
+      built.flatMap((b, i) => {
+        const item = chunk[i] as WindowItem;
+        if ("skip" in b || !exact || !isChecked(options.checkBudget, item.index)) return [];
+        checked.add(i);
+        return [{ text: b.text, tokens: b.tokens, label: `sample ${item.index} (id "${item.qa.id}")` }];
+      }),
+    );
+    for (const [i, b] of built.entries()) {
+      const item = chunk[i] as WindowItem;
+      if ("skip" in b) {
+        yield {
+          kind: "skip",
+          index: item.index,
+          sourceIndex: item.sourceIndex,
+          id: item.qa.id,
+          reason: b.skip,
+        };
+        continue;
       }
-      yield { kind: "sample", record, verified: checked.has(d) || !exact };
+      yield {
+        kind: "sample",
+        record: plainRecord(b, item, options, ctx),
+        verified: checked.has(i) || !exact,
+      };
     }
   }
 }
 
-function renderText(d: Draft, sized: SizedCorpus, options: PlainOptions): string {
-  if (d.text !== undefined) return d.text;
-  const docs = (d.order ?? []).map((id) => sized.docs[id] as string);
-  const text = d.prefix + renderContext(sized.layout, docs) + d.suffix;
-  d.text = options.removeNewlineTab ? collapseWhitespace(text) : text;
-  return d.text;
+function plainRecord(b: Composed, item: WindowItem, options: PlainOptions, ctx: PlainContext): PlainRecord {
+  const record: PlainRecord = {
+    index: item.index,
+    source_index: item.sourceIndex,
+    id: item.qa.id,
+    input: item.qa.question,
+    context: b.text,
+    answers: item.qa.answers,
+    answer_aliases: item.qa.aliases,
+    length: b.tokens + options.tokensToGenerate,
+    prompt_length: b.tokens,
+    target_length: options.maxSeqLength,
+    num_docs: b.order.length,
+    gold_positions: goldPositions(b.order, item.qa.gold),
+    dataset: options.dataset,
+    seed: options.seed,
+    placement: formatPlacement(options.placement),
+  };
+  if (options.distractQuestions >= 0 && ctx.pool) {
+    const rng = Rng.derive("distract", options.seed, options.dataset, options.maxSeqLength, item.sourceIndex);
+    record.distract_questions = ctx.pool.sample(item.qa, options.distractQuestions, rng);
+  }
+  return record;
 }
 
-/** Set `tokens` of each draft: exactly from cached counts (plus one count of last doc + suffix), or by counting. */
-async function measure(
-  drafts: Draft[],
-  ctx: PlainContext,
-  options: PlainOptions,
-  exact: boolean,
-): Promise<void> {
-  const live = drafts.filter((d) => !d.skip && d.order);
-  for (const d of live) d.text = undefined;
-  if (!exact) {
-    const counts = await ctx.counter.countBatch(live.map((d) => renderText(d, ctx.sized, options)));
-    live.forEach((d, i) => {
-      d.tokens = counts[i] as number;
-    });
-    return;
-  }
-  const { sized } = ctx;
-  const tails = await ctx.counter.countBatch(
-    live.map((d) => (sized.docs[(d.order as number[]).at(-1) as number] as string) + d.suffix),
-  );
-  live.forEach((d, i) => {
-    const order = d.order as number[];
-    let sum = 0;
-    for (let k = 0; k < order.length - 1; k++) sum += sized.units[order[k] as number] as number;
-    d.tokens = d.prefixTokens + sized.headers(order.length) + sum + (tails[i] as number);
-  });
-}
-
-/**
- * Remove one filler (or, when none is left, one own non-gold document) to bring the prompt under budget: the
- * smallest document that alone covers the excess, otherwise the largest. False when nothing is removable.
- */
-function dropOne(d: Draft, sized: SizedCorpus, budget: number): boolean {
-  const order = d.order as number[];
-  const sel = d.selection as Selection;
-  const gold = new Set(d.item.qa.gold);
-  const removable = sel.fillers.length > 0 ? sel.fillers : sel.core.filter((x) => !gold.has(x));
-  if (removable.length === 0) return false;
-  const excess = (d.tokens as number) - budget;
-  let enough = -1;
-  let largest = -1;
-  for (const x of removable) {
-    const u = sized.units[x] as number;
-    if (largest < 0 || u > (sized.units[largest] as number)) largest = x;
-    if (u >= excess && (enough < 0 || u < (sized.units[enough] as number))) enough = x;
-  }
-  const victim = enough >= 0 ? enough : largest;
-  order.splice(order.indexOf(victim), 1);
-  sel.fillers = sel.fillers.filter((x) => x !== victim);
-  sel.core = sel.core.filter((x) => x !== victim);
-  return true;
+/** 1-based passage numbers of the gold documents in a passage order. */
+export function goldPositions(order: readonly number[], gold: readonly number[]): number[] {
+  const goldSet = new Set(gold);
+  const out: number[] = [];
+  for (const [i, doc] of order.entries()) if (goldSet.has(doc)) out.push(i + 1);
+  return out;
 }

@@ -1,0 +1,223 @@
+import type { QaRecord } from "../corpus/types.js";
+import type { Rng } from "../rng.js";
+import type { TokenCounter } from "../tokenizer/types.js";
+import { renderContext, renderHeader } from "./layout.js";
+import { type Placement, placeDocuments } from "./placement.js";
+import { type Selection, selectDocuments } from "./select.js";
+import type { SizedCorpus } from "./sized-corpus.js";
+import { collapseWhitespace } from "./template.js";
+
+/** One prompt to build: a question's documents between a fixed prefix and suffix. */
+export interface ComposeJob {
+  qa: QaRecord;
+  /** Draws selection and placement. */
+  rng: Rng;
+  /** Text before the context (instruction, chat template head). */
+  prefix: string;
+  /** Text after the context. */
+  suffix: string;
+  /** Tokens to keep free for text inserted into the context later (KeyChain pairs). */
+  reserve: number;
+}
+
+/** A built prompt: documents in passage order, and its exact token count. */
+export interface Composed {
+  job: ComposeJob;
+  /** Doc ids in passage order. */
+  order: number[];
+  /** Tokens of prefix + context + suffix as rendered (≤ budget − reserve). */
+  tokens: number;
+  /** The rendered context (passages only). */
+  context: string;
+  /** prefix + context + suffix (collapsed when removeNewlineTab). */
+  text: string;
+}
+
+export interface ComposeSettings {
+  /** Prompt token budget L − G. */
+  budget: number;
+  placement: Placement;
+  removeNewlineTab: boolean;
+  /** Count by construction (true) or by tokenising each rendered prompt (false). */
+  exact: boolean;
+}
+
+interface Draft {
+  job: ComposeJob;
+  prefixTokens: number;
+  suffixTokens: number;
+  selection?: Selection;
+  order?: number[];
+  tokens?: number;
+  skip?: string;
+}
+
+/**
+ * Builds prompts that fit a token budget. Token counts of documents come from the sized corpus; fixed texts
+ * (prefix, suffix) are counted once per distinct text; with `exact`, a prompt's length is
+ * `prefix + headers + Σ documents + (last document + suffix)` — the last piece counted together because a
+ * suffix may merge with the end of the last document. Otherwise the rendered prompt is counted in full.
+ * Prompts over budget lose fillers (then own non-gold documents) until they fit; a prompt whose gold documents
+ * cannot fit is a skip with the reason.
+ */
+export class Composer {
+  private readonly fixed = new Map<string, number>();
+
+  constructor(
+    readonly sized: SizedCorpus,
+    readonly counter: TokenCounter,
+    readonly settings: ComposeSettings,
+  ) {}
+
+  async init(): Promise<void> {
+    await this.sized.ensureHeaders(this.sized.maxPassages(this.settings.budget) + 1, this.counter);
+  }
+
+  /** Build a batch of prompts (order kept). */
+  async compose(jobs: readonly ComposeJob[]): Promise<(Composed | { job: ComposeJob; skip: string })[]> {
+    if (this.fixed.size > 4096) this.fixed.clear();
+    const { sized, settings } = this;
+    const head = renderHeader(sized.layout, 1);
+    const pre = await this.countFixed(jobs.map((j) => j.prefix + head));
+    const suf = await this.countFixed(jobs.map((j) => j.suffix));
+    const drafts: Draft[] = jobs.map((job, i) => ({
+      job,
+      prefixTokens: (pre[i] as number) - sized.headers(1),
+      suffixTokens: suf[i] as number,
+    }));
+    for (const d of drafts) {
+      const budget = settings.budget - d.job.reserve;
+      const sel = selectDocuments(
+        sized,
+        {
+          own: d.job.qa.docs,
+          gold: d.job.qa.gold,
+          budget,
+          fixed: d.prefixTokens + d.suffixTokens,
+          fill: settings.placement.kind !== "relevant-only",
+        },
+        d.job.rng,
+      );
+      if (typeof sel === "string") d.skip = sel;
+      else {
+        d.selection = sel;
+        d.order = placeDocuments(
+          settings.placement,
+          sel.core,
+          new Set(d.job.qa.gold),
+          sel.fillers,
+          d.job.rng,
+        );
+      }
+    }
+    await this.measure(drafts);
+    for (const d of drafts) {
+      const budget = settings.budget - d.job.reserve;
+      while (!d.skip && (d.tokens as number) > budget) {
+        if (!dropOne(d, sized, budget))
+          d.skip = `prompt needs ${d.tokens} tokens even with fillers removed, budget ${budget}`;
+        else await this.measure([d]);
+      }
+    }
+    return drafts.map((d) => {
+      if (d.skip !== undefined || !d.order || d.tokens === undefined)
+        return { job: d.job, skip: d.skip ?? "not measured" };
+      const context = renderContext(
+        sized.layout,
+        d.order.map((id) => sized.docs[id] as string),
+      );
+      return { job: d.job, order: d.order, tokens: d.tokens, context, text: this.render(d.job, context) };
+    });
+  }
+
+  private render(job: ComposeJob, context: string): string {
+    const text = job.prefix + context + job.suffix;
+    return this.settings.removeNewlineTab ? collapseWhitespace(text) : text;
+  }
+
+  private async countFixed(texts: string[]): Promise<number[]> {
+    const missing = [...new Set(texts.filter((t) => !this.fixed.has(t)))];
+    if (missing.length > 0) {
+      const got = await this.counter.countBatch(missing);
+      for (const [i, t] of missing.entries()) this.fixed.set(t, got[i] as number);
+    }
+    return texts.map((t) => this.fixed.get(t) as number);
+  }
+
+  private async measure(drafts: Draft[]): Promise<void> {
+    const { sized } = this;
+    const live = drafts.filter((d) => !d.skip && d.order);
+    if (!this.settings.exact) {
+      const texts = live.map((d) =>
+        this.render(
+          d.job,
+          renderContext(
+            sized.layout,
+            (d.order as number[]).map((id) => sized.docs[id] as string),
+          ),
+        ),
+      );
+      const counts = await this.counter.countBatch(texts);
+      for (const [i, d] of live.entries()) d.tokens = counts[i] as number;
+      return;
+    }
+    const tails = await this.counter.countBatch(
+      live.map((d) => (sized.docs[(d.order as number[]).at(-1) as number] as string) + d.job.suffix),
+    );
+    for (const [i, d] of live.entries()) {
+      const order = d.order as number[];
+      let sum = 0;
+      for (let k = 0; k < order.length - 1; k++) sum += sized.units[order[k] as number] as number;
+      d.tokens = d.prefixTokens + sized.headers(order.length) + sum + (tails[i] as number);
+    }
+  }
+}
+
+/**
+ * Remove one filler (or, when none is left, one own non-gold document) to bring the prompt under budget: the
+ * smallest document that alone covers the excess, otherwise the largest. False when nothing is removable.
+ */
+function dropOne(d: Draft, sized: SizedCorpus, budget: number): boolean {
+  const order = d.order as number[];
+  const sel = d.selection as Selection;
+  const gold = new Set(d.job.qa.gold);
+  const removable = sel.fillers.length > 0 ? sel.fillers : sel.core.filter((x) => !gold.has(x));
+  if (removable.length === 0) return false;
+  const excess = (d.tokens as number) - budget;
+  let enough = -1;
+  let largest = -1;
+  for (const x of removable) {
+    const u = sized.units[x] as number;
+    if (largest < 0 || u > (sized.units[largest] as number)) largest = x;
+    if (u >= excess && (enough < 0 || u < (sized.units[enough] as number))) enough = x;
+  }
+  const victim = enough >= 0 ? enough : largest;
+  order.splice(order.indexOf(victim), 1);
+  sel.fillers = sel.fillers.filter((x) => x !== victim);
+  sel.core = sel.core.filter((x) => x !== victim);
+  return true;
+}
+
+/**
+ * Re-tokenise prompts in full and compare with their computed lengths; a difference means the tokenizer broke
+ * the additivity the construction relies on, which must never pass silently.
+ */
+export async function assertCounts(
+  counter: TokenCounter,
+  entries: readonly { text: string; tokens: number; label: string }[],
+): Promise<void> {
+  if (entries.length === 0) return;
+  const counted = await counter.countBatch(entries.map((e) => e.text));
+  for (const [i, e] of entries.entries()) {
+    if (counted[i] !== e.tokens)
+      throw new Error(
+        `Token accounting mismatch for ${e.label}: computed ${e.tokens}, counted ${counted[i]} with ${counter.name}. ` +
+          "The tokenizer is not additive at the boundaries used; please report this, and use --check-budget all meanwhile.",
+      );
+  }
+}
+
+/** Whether a window position is re-counted under a budget-check mode. */
+export function isChecked(mode: "sample" | "all" | "off", index: number): boolean {
+  return mode === "all" || (mode === "sample" && index % 100 === 0);
+}
