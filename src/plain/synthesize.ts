@@ -75,7 +75,10 @@ export interface PlainContext {
 }
 
 /** Whether prompts are exact by construction (sum of cached counts) for this tokenizer and options. */
-export function isExactByConstruction(ctx: PlainContext, options: PlainOptions): boolean {
+export function isExactByConstruction(
+  ctx: Pick<PlainContext, "sized" | "counter">,
+  options: Pick<PlainOptions, "removeNewlineTab">,
+): boolean {
   return ctx.counter.newlineAdditive && layoutIsNewlineBounded(ctx.sized.layout) && !options.removeNewlineTab;
 }
 

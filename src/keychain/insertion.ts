@@ -1,0 +1,100 @@
+import { type PassageLayout, renderHeader } from "../compose/layout.js";
+
+/**
+ * Where a pair may go in a rendered context, and how it is inserted:
+ * - `line`: at the start of a line — right after a "\n" and before a non-space character — the text
+ *   `{pair}.\n` is inserted. Used before each passage header (the blank line between passages stays intact)
+ *   and at line breaks inside a document's body. Never between a header and its title, nor between a
+ *   document's title line and its text.
+ * - `sentence`: inside a document's body after a sentence end followed by one space (`X. Y`, with Y an
+ *   upper-case letter or an opening quote/bracket), the text `{pair}. ` is inserted: `X. {pair}. Y`. A
+ *   period that ends an initial (`J.`), an abbreviation (`Dr.`, `approx.`, `U.S.`) or a token with inner
+ *   periods (URLs, `e.g.`) is no sentence end; decimals (`2.1`) never qualify since no space follows the dot.
+ *
+ * Removing each inserted text gives back the context byte for byte. For newline-additive tokenizers both
+ * kinds add exactly the tokens of the inserted pair: `{pair}.\n` at a newline boundary, ` {pair}.` between a
+ * non-space character and a space-led word.
+ */
+export type PointKind = "line" | "sentence";
+
+export interface InsertionPoint {
+  /** Offset in the context where the text is inserted. */
+  at: number;
+  kind: PointKind;
+}
+
+/** The text inserted for a pair at a point of this kind. */
+export function insertionText(pair: string, kind: PointKind): string {
+  return kind === "line" ? `${pair}.\n` : `${pair}. `;
+}
+
+/** The text whose token count is what inserting a pair at this kind of point adds. */
+export function insertionTokenText(pair: string, kind: PointKind): string {
+  return kind === "line" ? `${pair}.\n` : ` ${pair}.`;
+}
+
+const ABBREVIATIONS = new Set(
+  (
+    "mr mrs ms dr st jr sr mt ft no nos vs etc al approx inc ltd co corp gen col lt sgt capt cmdr adm prof rev hon " +
+    "pres gov sen rep jan feb mar apr jun jul aug sep sept oct nov dec vol vols pp ca cf fig figs est op ed eds dept " +
+    "univ assn bros ave blvd rd ste sq mme mlle messrs ph cie"
+  ).split(" "),
+);
+
+/** True when the word before a period makes it no sentence end. */
+export function isAbbreviation(word: string): boolean {
+  const w = word.replace(/^["'“‘([]+/u, "");
+  if (w.length === 0) return true;
+  if (/^\p{L}$/u.test(w)) return true; // an initial: J. K. Varlo
+  if (w.includes(".")) return true; // U.S, e.g, www.example.org
+  return ABBREVIATIONS.has(w.toLowerCase());
+}
+
+const SENTENCE_END = /[.?!]["'”’)\]]? (?=[\p{Lu}"'“‘(])/gu;
+
+/**
+ * Every safe insertion point of a context rendered from `docs` with `layout` (see renderContext).
+ * `leadingLine`: whether the start of the context is a line start (the text before it ends with "\n").
+ */
+export function insertionPoints(
+  docs: readonly string[],
+  layout: PassageLayout,
+  leadingLine: boolean,
+): InsertionPoint[] {
+  const points: InsertionPoint[] = [];
+  let pos = 0;
+  for (let k = 0; k < docs.length; k++) {
+    if (k > 0) pos += layout.separator.length;
+    if (k > 0 || leadingLine) points.push({ at: pos, kind: "line" });
+    pos += renderHeader(layout, k + 1).length;
+    const doc = docs[k] as string;
+    const bodyStart = doc.indexOf("\n") + 1; // 0 when the document has a single line: no body points
+    if (bodyStart > 0) {
+      for (let j = doc.indexOf("\n", bodyStart); j >= 0 && j + 1 < doc.length; j = doc.indexOf("\n", j + 1)) {
+        if (/\S/u.test(doc[j + 1] as string)) points.push({ at: pos + j + 1, kind: "line" });
+      }
+      const body = doc.slice(bodyStart);
+      for (const m of body.matchAll(SENTENCE_END)) {
+        const punct = m.index;
+        const wordStart = Math.max(body.lastIndexOf(" ", punct - 1), body.lastIndexOf("\n", punct - 1)) + 1;
+        if (isAbbreviation(body.slice(wordStart, punct))) continue;
+        points.push({ at: pos + bodyStart + m.index + m[0].length, kind: "sentence" });
+      }
+    }
+    pos += doc.length;
+  }
+  return points.sort((a, b) => a.at - b.at);
+}
+
+/** Insert texts at points (any order given; offsets refer to the original context). */
+export function insertAt(context: string, inserts: readonly { at: number; text: string }[]): string {
+  const sorted = [...inserts].sort((a, b) => a.at - b.at);
+  const parts: string[] = [];
+  let last = 0;
+  for (const ins of sorted) {
+    parts.push(context.slice(last, ins.at), ins.text);
+    last = ins.at;
+  }
+  parts.push(context.slice(last));
+  return parts.join("");
+}

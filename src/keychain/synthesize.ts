@@ -1,0 +1,323 @@
+import { createHash } from "node:crypto";
+import { assertCounts, type Composed, Composer, isChecked } from "../compose/compose.js";
+import { layoutIsNewlineBounded } from "../compose/layout.js";
+import { formatPlacement, type Placement } from "../compose/placement.js";
+import type { QuestionPool } from "../compose/question-pool.js";
+import type { SizedCorpus } from "../compose/sized-corpus.js";
+import type { BudgetCheck, WindowItem } from "../plain/synthesize.js";
+import { goldPositions } from "../plain/synthesize.js";
+import {
+  type ChatTemplateName,
+  chatParts,
+  type KeychainPromptVariant,
+  keychainUserParts,
+} from "../prompt/templates.js";
+import { Rng } from "../rng.js";
+import type { TokenCounter } from "../tokenizer/types.js";
+import { buildRoutes, formatTopology, idsNeeded, type KeyRoutes, type Topology } from "./chains.js";
+import { drawIds, formatIdFormat, type IdFormat, idsOccurringIn } from "./ids.js";
+import {
+  type InsertionPoint,
+  insertAt,
+  insertionPoints,
+  insertionText,
+  insertionTokenText,
+} from "./insertion.js";
+import { serializePair } from "./pairs.js";
+import type { KeychainRecord } from "./record.js";
+
+/** Resolved options of KeyChain synthesis. */
+export interface KeychainOptions {
+  dataset: string;
+  maxSeqLength: number;
+  tokensToGenerate: number;
+  seed: number;
+  placement: Placement;
+  /** Routes per instance: 1 true + (chains − 1) distractor chains. */
+  chains: number;
+  /** Ids per route (3 key→key links then key→question for 4). */
+  hops: number;
+  idFormat: IdFormat;
+  topology: Topology;
+  /** Distractor questions sampled per instance (stored); the first chains − 1 are used. */
+  distractorQuestions: number;
+  promptVariant: KeychainPromptVariant;
+  chatTemplate: ChatTemplateName;
+  checkBudget: BudgetCheck;
+}
+
+export interface KeychainContext {
+  sized: SizedCorpus;
+  counter: TokenCounter;
+  pool: QuestionPool;
+}
+
+export type KeychainResult =
+  | { kind: "sample"; record: KeychainRecord; verified: boolean }
+  | { kind: "skip"; index: number; sourceIndex: number; id: string; reason: string };
+
+/** Attempts per question when a drawn id happens to occur in the documents (or, without exact counting,
+ * when the pairs pushed the prompt over budget). */
+const MAX_ATTEMPTS = 4;
+
+export function isKeychainExact(ctx: { counter: TokenCounter; sized: SizedCorpus }): boolean {
+  return ctx.counter.newlineAdditive && layoutIsNewlineBounded(ctx.sized.layout);
+}
+
+interface Plan {
+  item: WindowItem;
+  attempt: number;
+  extraReserve: number;
+  distract: string[];
+  ids: string[];
+  routes: KeyRoutes;
+  /** Serialised pairs in insertion order (shuffled). */
+  pairs: string[];
+  /** Tokens each pair adds at a line point and at a sentence point. */
+  lineTokens: number[];
+  sentenceTokens: number[];
+  prefix: string;
+  suffix: string;
+  rng: Rng;
+}
+
+/**
+ * KeyChain instances, in input order. Each instance's pairs are drawn first and their exact token cost
+ * reserved; documents fill the rest of L − G; pairs then go to random safe insertion points. Everything the
+ * model reads — chat template (optional), instruction, context with pairs, start key — is ≤ L − G tokens.
+ */
+export async function* synthesizeKeychain(
+  ctx: KeychainContext,
+  items: readonly WindowItem[],
+  options: KeychainOptions,
+  chunkSize = 16,
+): AsyncGenerator<KeychainResult> {
+  const exact = isKeychainExact(ctx);
+  const budget = options.maxSeqLength - options.tokensToGenerate;
+  const composer = new Composer(ctx.sized, ctx.counter, {
+    budget,
+    placement: options.placement,
+    removeNewlineTab: false,
+    exact,
+  });
+  await composer.init();
+  const chat = chatParts(options.chatTemplate);
+
+  for (let start = 0; start < items.length; start += chunkSize) {
+    const chunk = items.slice(start, start + chunkSize);
+    const results = new Map<number, KeychainResult>();
+    let pending = chunk.map((item) => ({ item, attempt: 0, extraReserve: 0 }));
+    while (pending.length > 0) {
+      const plans = pending.map((p) => plan(p.item, p.attempt, p.extraReserve, ctx, options, chat));
+      await countPairs(plans, ctx.counter);
+      const built = await composer.compose(
+        plans.map((p) => ({
+          qa: p.item.qa,
+          rng: p.rng,
+          prefix: p.prefix,
+          suffix: p.suffix,
+          reserve: p.extraReserve + reserveFor(p),
+        })),
+      );
+      const retry: typeof pending = [];
+      const finals: { plan: Plan; composed: Composed; record: KeychainRecord; text: string }[] = [];
+      for (const [i, b] of built.entries()) {
+        const p = plans[i] as Plan;
+        const skip = (reason: string) =>
+          results.set(p.item.index, {
+            kind: "skip",
+            index: p.item.index,
+            sourceIndex: p.item.sourceIndex,
+            id: p.item.qa.id,
+            reason,
+          });
+        if ("skip" in b) {
+          skip(b.skip);
+          continue;
+        }
+        if (idsOccurringIn(options.idFormat, p.ids, b.context).length > 0) {
+          if (p.attempt + 1 < MAX_ATTEMPTS)
+            retry.push({ item: p.item, attempt: p.attempt + 1, extraReserve: p.extraReserve });
+          else
+            skip(
+              `drawn ids kept occurring in the documents (${MAX_ATTEMPTS} attempts); use a longer --id-format`,
+            );
+          continue;
+        }
+        const docs = b.order.map((d) => ctx.sized.docs[d] as string);
+        const points = insertionPoints(docs, ctx.sized.layout, p.prefix.endsWith("\n"));
+        if (points.length < p.pairs.length) {
+          skip(`only ${points.length} safe insertion points for ${p.pairs.length} pairs`);
+          continue;
+        }
+        const chosen = p.rng.sample(points, p.pairs.length);
+        const added = chosen.reduce(
+          (sum, pt, k) =>
+            sum + (pt.kind === "line" ? (p.lineTokens[k] as number) : (p.sentenceTokens[k] as number)),
+          0,
+        );
+        const distractorContext = insertAt(
+          b.context,
+          chosen.map((pt: InsertionPoint, k) => ({
+            at: pt.at,
+            text: insertionText(p.pairs[k] as string, pt.kind),
+          })),
+        );
+        const text = p.prefix + distractorContext + p.suffix;
+        const record = makeRecord(p, b, distractorContext, b.tokens + added, options, ctx);
+        finals.push({ plan: p, composed: b, record, text });
+      }
+      if (!exact && finals.length > 0) {
+        const counted = await ctx.counter.countBatch(finals.map((f) => f.text));
+        for (const [i, f] of finals.entries()) {
+          const n = counted[i] as number;
+          f.record.prompt_length = n;
+          f.record.length = n + options.tokensToGenerate;
+          if (n > budget) {
+            // Not exact by construction: reserve the excess and build again.
+            if (f.plan.attempt + 1 < MAX_ATTEMPTS)
+              retry.push({
+                item: f.plan.item,
+                attempt: f.plan.attempt + 1,
+                extraReserve: f.plan.extraReserve + (n - budget),
+              });
+            else
+              results.set(f.plan.item.index, {
+                kind: "skip",
+                index: f.plan.item.index,
+                sourceIndex: f.plan.item.sourceIndex,
+                id: f.plan.item.qa.id,
+                reason: `prompt with pairs needs ${n} tokens, budget ${budget}`,
+              });
+            f.record.prompt_length = -1;
+          }
+        }
+      }
+      const kept = finals.filter((f) => f.record.prompt_length >= 0);
+      const checked = kept.filter((f) => exact && isChecked(options.checkBudget, f.plan.item.index));
+      await assertCounts(
+        ctx.counter,
+        checked.map((f) => ({
+          text: f.text,
+          tokens: f.record.prompt_length,
+          label: `KeyChain sample ${f.plan.item.index} (id "${f.plan.item.qa.id}")`,
+        })),
+      );
+      const checkedSet = new Set(checked);
+      for (const f of kept)
+        results.set(f.plan.item.index, {
+          kind: "sample",
+          record: f.record,
+          verified: checkedSet.has(f) || !exact,
+        });
+      pending = retry;
+    }
+    for (const item of chunk) yield results.get(item.index) as KeychainResult;
+  }
+}
+
+function plan(
+  item: WindowItem,
+  attempt: number,
+  extraReserve: number,
+  ctx: KeychainContext,
+  options: KeychainOptions,
+  chat: { prefix: string; suffix: string },
+): Plan {
+  const base = [options.seed, options.dataset, options.maxSeqLength, item.sourceIndex, item.qa.id] as const;
+  const distract = ctx.pool.sample(item.qa, options.distractorQuestions, Rng.derive("kc-distract", ...base));
+  const rng = Rng.derive("keychain", ...base, attempt);
+  const ids = drawIds(options.idFormat, rng, idsNeeded(options.topology, options.chains, options.hops));
+  const routes = buildRoutes(
+    options.topology,
+    ids,
+    options.chains,
+    options.hops,
+    item.qa.question,
+    distract.slice(0, options.chains - 1),
+    rng,
+  );
+  const pairs = rng.shuffle(routes.pairs.map((pr) => serializePair(pr.key, pr.value)));
+  const user = keychainUserParts(options.promptVariant, routes.head);
+  return {
+    item,
+    attempt,
+    extraReserve,
+    distract,
+    ids,
+    routes,
+    pairs,
+    lineTokens: [],
+    sentenceTokens: [],
+    prefix: chat.prefix + user.prefix,
+    suffix: user.suffix + chat.suffix,
+    rng,
+  };
+}
+
+/** Count what each pair adds at either kind of point, in one batch for all plans. */
+async function countPairs(plans: Plan[], counter: TokenCounter): Promise<void> {
+  const texts: string[] = [];
+  for (const p of plans)
+    for (const pair of p.pairs)
+      texts.push(insertionTokenText(pair, "line"), insertionTokenText(pair, "sentence"));
+  const counts = await counter.countBatch(texts);
+  let k = 0;
+  for (const p of plans) {
+    p.lineTokens = [];
+    p.sentenceTokens = [];
+    for (let i = 0; i < p.pairs.length; i++) {
+      p.lineTokens.push(counts[k++] as number);
+      p.sentenceTokens.push(counts[k++] as number);
+    }
+  }
+}
+
+function reserveFor(p: Plan): number {
+  let r = 0;
+  for (let i = 0; i < p.pairs.length; i++)
+    r += Math.max(p.lineTokens[i] as number, p.sentenceTokens[i] as number);
+  return r;
+}
+
+const hash16 = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 16);
+
+function makeRecord(
+  p: Plan,
+  b: Composed,
+  distractorContext: string,
+  tokens: number,
+  options: KeychainOptions,
+  ctx: KeychainContext,
+): KeychainRecord {
+  const gold = goldPositions(b.order, p.item.qa.gold);
+  return {
+    index: p.item.index,
+    source_index: p.item.sourceIndex,
+    id: p.item.qa.id,
+    input: p.item.qa.question,
+    context: b.context,
+    answers: p.item.qa.answers,
+    answer_aliases: p.item.qa.aliases,
+    length: tokens + options.tokensToGenerate,
+    distract_questions: p.distract,
+    distractor_context: distractorContext,
+    chain_head_with_question: p.routes.head,
+    chain: p.routes.path,
+    num_chains: options.chains,
+    hops: options.hops,
+    id_format: formatIdFormat(options.idFormat),
+    topology: formatTopology(options.topology),
+    prompt_length: tokens,
+    target_length: options.maxSeqLength,
+    num_docs: b.order.length,
+    gold_positions: gold,
+    gold_hashes: gold.map((pos) => hash16(ctx.sized.docs[b.order[pos - 1] as number] as string)),
+    num_pairs: p.pairs.length,
+    prompt_variant: options.promptVariant,
+    chat_template: options.chatTemplate,
+    dataset: options.dataset,
+    seed: options.seed,
+    placement: formatPlacement(options.placement),
+  };
+}
