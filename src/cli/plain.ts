@@ -8,6 +8,7 @@ import { parseLength, parseLengths } from "../plain/lengths.js";
 import { type FileSummary, type PlainRunConfig, type RunEvent, runPlain } from "../plain/run.js";
 import type { BudgetCheck } from "../plain/synthesize.js";
 import { parseShard } from "../plain/windows.js";
+import type { MatrixConfig } from "../run/matrix.js";
 import { resolveTokenizer } from "../tokenizer/resolve.js";
 import { parseDatasets, parseFormat } from "./datasets.js";
 import { intOption } from "./numbers.js";
@@ -60,14 +61,8 @@ export function addSynthesisOptions(cmd: Command): Command {
       intOption("--min-hops", 1),
     )
     .option("--placement <spec>", "shuffle | gaussian[:sigma,clamp] | depth:P | relevant-only", "shuffle")
-    .option("--template <text>", "prompt template with {context} (and optionally {input})", "{context}")
     .option("--passage-header <text>", "passage header; {i} is the 1-based number", DEFAULT_LAYOUT.header)
     .option("--passage-separator <text>", "text between passages", DEFAULT_LAYOUT.separator)
-    .option(
-      "--remove-newline-tab",
-      "replace newlines/tabs by spaces and collapse whitespace (before measuring)",
-      false,
-    )
     .option(
       "-t, --tokenizer <spec>",
       "qwen3 | hf:PATH | tiktoken:ENC | sentencepiece:MODEL | approx | vllm:URL | gemini:MODEL",
@@ -85,10 +80,10 @@ export function addSynthesisOptions(cmd: Command): Command {
     .option("-q, --quiet", "no progress output", false);
 }
 
-type Opts = Record<string, unknown>;
+export type Opts = Record<string, unknown>;
 
-/** Turn parsed flags into the resolved run configuration (every default filled once, here). */
-export function resolvePlainConfig(o: Opts): PlainRunConfig {
+/** The flags every datasets × lengths command shares, resolved (every default filled once, here). */
+export function resolveMatrixConfig(o: Opts): MatrixConfig {
   const format = parseFormat(o.format as string | undefined);
   const inputs = [...((o.datasets as string[] | undefined) ?? []), ...(o.input ? [o.input as string] : [])];
   const datasets = parseDatasets(inputs, o.dataDir as string, format);
@@ -99,32 +94,20 @@ export function resolvePlainConfig(o: Opts): PlainRunConfig {
   }
   if (o.maxSeqLength !== undefined && o.lengths !== undefined)
     throw new ConfigError("Give either --max-seq-length or --lengths, not both");
+  if (o.maxSeqLength === undefined && o.lengths === undefined)
+    throw new ConfigError("Give --max-seq-length L or --lengths L1,L2,…");
   const lengths =
-    o.lengths !== undefined
-      ? parseLengths(o.lengths as string)
-      : o.maxSeqLength !== undefined
-        ? [parseLength(o.maxSeqLength as string)]
-        : (() => {
-            throw new ConfigError("Give --max-seq-length L or --lengths L1,L2,…");
-          })();
-  const check = o.checkBudget as string;
-  if (!["sample", "all", "off"].includes(check))
-    throw new ConfigError(`--check-budget must be sample, all or off, got ${JSON.stringify(check)}`);
-  const config: PlainRunConfig = {
+    o.lengths !== undefined ? parseLengths(o.lengths as string) : [parseLength(o.maxSeqLength as string)];
+  const config: MatrixConfig = {
     datasets,
     lengths,
     tokensToGenerate: o.tokensToGenerate as number,
+    layout: parseLayout(o.passageHeader as string, o.passageSeparator as string),
     numSamples: o.numSamples as number,
     preSamples: o.preSamples as number,
     disjointWindows: o.disjointWindows as boolean,
     seed: o.seed as number,
     shuffleQa: o.shuffleQa as boolean,
-    placement: parsePlacement(o.placement as string),
-    template: parseTemplate(o.template as string),
-    layout: parseLayout(o.passageHeader as string, o.passageSeparator as string),
-    removeNewlineTab: o.removeNewlineTab as boolean,
-    distractQuestions: o.distractQuestions as number,
-    checkBudget: check as BudgetCheck,
     subset: o.subset as string,
     out: o.out as string,
     cacheDir: o.cache === false ? undefined : ((o.cacheDir as string | undefined) ?? defaultCacheDir()),
@@ -135,6 +118,24 @@ export function resolvePlainConfig(o: Opts): PlainRunConfig {
   return config;
 }
 
+export function parseBudgetCheck(value: string): BudgetCheck {
+  if (!["sample", "all", "off"].includes(value))
+    throw new ConfigError(`--check-budget must be sample, all or off, got ${JSON.stringify(value)}`);
+  return value as BudgetCheck;
+}
+
+/** Turn parsed `plain` flags into the resolved run configuration. */
+export function resolvePlainConfig(o: Opts): PlainRunConfig {
+  return {
+    ...resolveMatrixConfig(o),
+    placement: parsePlacement(o.placement as string),
+    template: parseTemplate(o.template as string),
+    removeNewlineTab: o.removeNewlineTab as boolean,
+    distractQuestions: o.distractQuestions as number,
+    checkBudget: parseBudgetCheck(o.checkBudget as string),
+  };
+}
+
 export function registerPlain(program: Command): void {
   const cmd = program
     .command("plain")
@@ -142,6 +143,12 @@ export function registerPlain(program: Command): void {
       "Build plain long-context QA samples: each question's documents plus filler documents, sized to exactly ≤ L − G tokens",
     );
   addSynthesisOptions(cmd)
+    .option("--template <text>", "prompt template with {context} (and optionally {input})", "{context}")
+    .option(
+      "--remove-newline-tab",
+      "replace newlines/tabs by spaces and collapse whitespace (before measuring)",
+      false,
+    )
     .option(
       "--distract-questions <k>",
       "store k other questions per record as `distract_questions` (-1: none)",

@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { KeychainError } from "../errors.js";
 import { registerDemo } from "./demo.js";
 import { registerDownload } from "./download.js";
+import { registerKeychain } from "./keychain.js";
 import { registerPlain } from "./plain.js";
 
 export function buildProgram(): Command {
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerPlain(program);
+  registerKeychain(program);
   registerDownload(program);
   registerDemo(program);
   return program;
