@@ -30,6 +30,16 @@ export { type Corpus, FORMAT_NAMES, type FormatName, type QaRecord } from "./cor
 export { DATASET_NAMES, type DatasetName, DownloadError, downloadDataset } from "./download/index.js";
 // Errors
 export { ConfigError, InputError, KeychainError, type Place, RemoteError } from "./errors.js";
+// Export for RL (verl parquet)
+export * from "./export/index.js";
+// KeyChain instances
+export { buildRoutes, idsNeeded, pairsNeeded, parseTopology, type Topology } from "./keychain/chains.js";
+export { drawIds, formatIdFormat, type IdFormat, parseIdFormat } from "./keychain/ids.js";
+export { type InsertionPoint, insertAt, insertionPoints, type PointKind } from "./keychain/insertion.js";
+export { serializePair } from "./keychain/pairs.js";
+export type { KeychainRecord } from "./keychain/record.js";
+export { type KeychainRunConfig, keychainOutputPath, runKeychain } from "./keychain/run.js";
+export { type KeychainOptions, type KeychainResult, synthesizeKeychain } from "./keychain/synthesize.js";
 // Plain long-context QA
 export { parseLength, parseLengths } from "./plain/lengths.js";
 export {
@@ -51,8 +61,12 @@ export {
   type WindowItem,
 } from "./plain/synthesize.js";
 export { parseShard, type Shard, selectQuestions, shardRange, windowRange } from "./plain/windows.js";
+// Prompts (wire formats)
+export * from "./prompt/templates.js";
 // Randomness
 export { Rng } from "./rng.js";
+// Runs over datasets × lengths
+export { type LoadedDataset, type MatrixConfig, runMatrix, type SampleKind } from "./run/matrix.js";
 export { type GenericRecord, generateWorld, type WorldOptions, writeWorldJsonl } from "./synthetic/index.js";
 // Tokenizers
 export { resolveTokenizer } from "./tokenizer/resolve.js";

@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { KeychainError } from "../errors.js";
 import { registerDemo } from "./demo.js";
 import { registerDownload } from "./download.js";
+import { registerExport } from "./export.js";
 import { registerKeychain } from "./keychain.js";
 import { registerPlain } from "./plain.js";
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerPlain(program);
   registerKeychain(program);
+  registerExport(program);
   registerDownload(program);
   registerDemo(program);
   return program;

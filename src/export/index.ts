@@ -1,0 +1,27 @@
+/** RL export: synthesised JSONL → trainer formats (verl parquet). */
+export { AtomicParquetFile } from "./parquet-file.js";
+export { detectKind, type ExportKind, type ExportRecord, parseExportLine } from "./records.js";
+export { planSplits, type SplitOptions, type SplitPlan } from "./splits.js";
+export {
+  type ExportVerlOptions,
+  type ExportVerlResult,
+  exportVerl,
+  type ResolvedExportVerlOptions,
+  resolveExportVerlOptions,
+  SPLIT_NAMES,
+} from "./verl.js";
+export {
+  type ChatMessage,
+  dataSourceName,
+  groundTruth,
+  promptMessages,
+  type RowOptions,
+  type SplitName,
+  type SystemPrompt,
+  toColumnData,
+  toVerlRow,
+  VERL_ABILITY,
+  VERL_COLUMNS,
+  VERL_SCHEMA,
+  type VerlRow,
+} from "./verl-row.js";
