@@ -104,3 +104,42 @@ export function idsOccurringIn(f: IdFormat, ids: readonly string[], text: string
   }
   return [...found];
 }
+
+/**
+ * Per-document memo of "could this document contain an id of the format": documents without any run of the
+ * format's characters as long as an id are never scanned again. Fillers repeat across instances, so at 128K
+ * the per-instance scan drops from the whole context to the few documents that have such runs.
+ */
+export class IdScreen {
+  private readonly state: Uint8Array;
+  private readonly run: RegExp;
+  private readonly length: number;
+
+  constructor(
+    private readonly format: IdFormat,
+    private readonly docs: readonly string[],
+  ) {
+    this.state = new Uint8Array(docs.length);
+    this.length = format.kind === "uuid" ? 36 : format.length;
+    this.run =
+      format.kind === "uuid"
+        ? /[0-9a-f-]{36,}/
+        : format.kind === "hex"
+          ? new RegExp(`[0-9a-f]{${this.length},}`)
+          : new RegExp(`[\\w-]{${this.length},}`);
+  }
+
+  /** The ids among `ids` that occur in any of the documents or in `extra` text. */
+  occurring(ids: readonly string[], docIds: readonly number[], extra: string): string[] {
+    const found = new Set(idsOccurringIn(this.format, ids, extra));
+    for (const d of docIds) {
+      let st = this.state[d];
+      if (st === 0) {
+        st = this.run.test(this.docs[d] as string) ? 2 : 1;
+        this.state[d] = st;
+      }
+      if (st === 2) for (const id of idsOccurringIn(this.format, ids, this.docs[d] as string)) found.add(id);
+    }
+    return [...found];
+  }
+}

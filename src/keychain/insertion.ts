@@ -52,14 +52,34 @@ export function isAbbreviation(word: string): boolean {
 
 const SENTENCE_END = /[.?!]["'”’)\]]? (?=[\p{Lu}"'“‘(])/gu;
 
+/** Safe points inside one document, as offsets into the document string (see insertionPoints). */
+export function documentPoints(doc: string): InsertionPoint[] {
+  const points: InsertionPoint[] = [];
+  const bodyStart = doc.indexOf("\n") + 1; // 0 when the document has a single line: no body points
+  if (bodyStart === 0) return points;
+  for (let j = doc.indexOf("\n", bodyStart); j >= 0 && j + 1 < doc.length; j = doc.indexOf("\n", j + 1)) {
+    if (/\S/u.test(doc[j + 1] as string)) points.push({ at: j + 1, kind: "line" });
+  }
+  const body = doc.slice(bodyStart);
+  for (const m of body.matchAll(SENTENCE_END)) {
+    const punct = m.index;
+    const wordStart = Math.max(body.lastIndexOf(" ", punct - 1), body.lastIndexOf("\n", punct - 1)) + 1;
+    if (isAbbreviation(body.slice(wordStart, punct))) continue;
+    points.push({ at: bodyStart + m.index + m[0].length, kind: "sentence" });
+  }
+  return points.sort((a, b) => a.at - b.at);
+}
+
 /**
- * Every safe insertion point of a context rendered from `docs` with `layout` (see renderContext).
+ * Every safe insertion point of a context rendered from `docs` with `layout` (see renderContext), in order.
  * `leadingLine`: whether the start of the context is a line start (the text before it ends with "\n").
+ * `pointsOf` returns a document's own points (pass a memoised version when documents repeat).
  */
 export function insertionPoints(
   docs: readonly string[],
   layout: PassageLayout,
   leadingLine: boolean,
+  pointsOf: (doc: string, k: number) => readonly InsertionPoint[] = (doc) => documentPoints(doc),
 ): InsertionPoint[] {
   const points: InsertionPoint[] = [];
   let pos = 0;
@@ -68,22 +88,10 @@ export function insertionPoints(
     if (k > 0 || leadingLine) points.push({ at: pos, kind: "line" });
     pos += renderHeader(layout, k + 1).length;
     const doc = docs[k] as string;
-    const bodyStart = doc.indexOf("\n") + 1; // 0 when the document has a single line: no body points
-    if (bodyStart > 0) {
-      for (let j = doc.indexOf("\n", bodyStart); j >= 0 && j + 1 < doc.length; j = doc.indexOf("\n", j + 1)) {
-        if (/\S/u.test(doc[j + 1] as string)) points.push({ at: pos + j + 1, kind: "line" });
-      }
-      const body = doc.slice(bodyStart);
-      for (const m of body.matchAll(SENTENCE_END)) {
-        const punct = m.index;
-        const wordStart = Math.max(body.lastIndexOf(" ", punct - 1), body.lastIndexOf("\n", punct - 1)) + 1;
-        if (isAbbreviation(body.slice(wordStart, punct))) continue;
-        points.push({ at: pos + bodyStart + m.index + m[0].length, kind: "sentence" });
-      }
-    }
+    for (const p of pointsOf(doc, k)) points.push({ at: pos + p.at, kind: p.kind });
     pos += doc.length;
   }
-  return points.sort((a, b) => a.at - b.at);
+  return points;
 }
 
 /** Insert texts at points (any order given; offsets refer to the original context). */

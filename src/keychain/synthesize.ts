@@ -15,8 +15,9 @@ import {
 import { Rng } from "../rng.js";
 import type { TokenCounter } from "../tokenizer/types.js";
 import { buildRoutes, formatTopology, idsNeeded, type KeyRoutes, type Topology } from "./chains.js";
-import { drawIds, formatIdFormat, type IdFormat, idsOccurringIn } from "./ids.js";
+import { drawIds, formatIdFormat, type IdFormat, IdScreen } from "./ids.js";
 import {
+  documentPoints,
   type InsertionPoint,
   insertAt,
   insertionPoints,
@@ -102,6 +103,20 @@ export async function* synthesizeKeychain(
   });
   await composer.init();
   const chat = chatParts(options.chatTemplate);
+  const screen = new IdScreen(options.idFormat, ctx.sized.docs);
+  // The fixed prompt text (its example UUID included), without the head key that is filled in per instance.
+  const bare = keychainUserParts(options.promptVariant, "");
+  const templateText = chat.prefix + bare.prefix + bare.suffix + chat.suffix;
+  const docPoints = new Map<number, InsertionPoint[]>();
+  const pointsOf = (id: number): InsertionPoint[] => {
+    let pts = docPoints.get(id);
+    if (!pts) {
+      if (docPoints.size > 500_000) docPoints.clear();
+      pts = documentPoints(ctx.sized.docs[id] as string);
+      docPoints.set(id, pts);
+    }
+    return pts;
+  };
 
   for (let start = 0; start < items.length; start += chunkSize) {
     const chunk = items.slice(start, start + chunkSize);
@@ -135,7 +150,7 @@ export async function* synthesizeKeychain(
           skip(b.skip);
           continue;
         }
-        if (idsOccurringIn(options.idFormat, p.ids, b.context).length > 0) {
+        if (screen.occurring(p.ids, b.order, templateText).length > 0) {
           if (p.attempt + 1 < MAX_ATTEMPTS)
             retry.push({ item: p.item, attempt: p.attempt + 1, extraReserve: p.extraReserve });
           else
@@ -145,7 +160,9 @@ export async function* synthesizeKeychain(
           continue;
         }
         const docs = b.order.map((d) => ctx.sized.docs[d] as string);
-        const points = insertionPoints(docs, ctx.sized.layout, p.prefix.endsWith("\n"));
+        const points = insertionPoints(docs, ctx.sized.layout, p.prefix.endsWith("\n"), (_doc, k) =>
+          pointsOf(b.order[k] as number),
+        );
         if (points.length < p.pairs.length) {
           skip(`only ${points.length} safe insertion points for ${p.pairs.length} pairs`);
           continue;
@@ -261,7 +278,7 @@ async function countPairs(plans: Plan[], counter: TokenCounter): Promise<void> {
   for (const p of plans)
     for (const pair of p.pairs)
       texts.push(insertionTokenText(pair, "line"), insertionTokenText(pair, "sentence"));
-  const counts = await counter.countBatch(texts);
+  const counts = await (counter.countShort ? counter.countShort(texts) : counter.countBatch(texts));
   let k = 0;
   for (const p of plans) {
     p.lineTokens = [];

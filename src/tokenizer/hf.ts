@@ -6,6 +6,7 @@ import { Tokenizer } from "tokenizers";
 import { ConfigError } from "../errors.js";
 import { analyseTokenizerJson } from "./additivity.js";
 import { contentHash, readModelFile } from "./model-file.js";
+import { jsSplitPattern, PieceMemo } from "./piece-memo.js";
 import { pooledMap } from "./pool.js";
 import type { TokenCounter } from "./types.js";
 
@@ -75,6 +76,7 @@ async function tokenizerJsonPath(path: string): Promise<string> {
 class HfCounter implements HfTokenCounter {
   readonly newlineAdditive: boolean;
   readonly additivityReason: string;
+  private readonly pieces: PieceMemo | undefined;
 
   constructor(
     private readonly tokenizer: Tokenizer,
@@ -85,6 +87,11 @@ class HfCounter implements HfTokenCounter {
     const verdict = analyseTokenizerJson(json);
     this.newlineAdditive = verdict.additive;
     this.additivityReason = verdict.reason;
+    this.pieces = verdict.additive ? pieceMemoFor(json, this) : undefined;
+  }
+
+  async countShort(texts: readonly string[]): Promise<number[]> {
+    return this.pieces ? this.pieces.countBatch(texts) : this.countBatch(texts);
   }
 
   async countBatch(texts: readonly string[]): Promise<number[]> {
@@ -115,3 +122,20 @@ class HfCounter implements HfTokenCounter {
 }
 
 type Encoding = Awaited<ReturnType<Tokenizer["encode"]>>;
+
+/**
+ * The pre-token memo for a tokenizer.json the additivity analysis accepted (one regex Split, then ByteLevel;
+ * NFC or no normalizer; BPE): undefined when its pattern does not translate to a JavaScript RegExp.
+ */
+function pieceMemoFor(json: unknown, counter: HfCounter): PieceMemo | undefined {
+  const j = json as {
+    normalizer?: { type?: string } | null;
+    pre_tokenizer?: { pretokenizers?: { type?: string; pattern?: { Regex?: string } }[] };
+    added_tokens?: { content?: string }[];
+  };
+  const split = j.pre_tokenizer?.pretokenizers?.find((p) => p.type === "Split")?.pattern?.Regex;
+  const re = split === undefined ? undefined : jsSplitPattern(split);
+  if (!re) return undefined;
+  const added = (j.added_tokens ?? []).flatMap((t) => (typeof t.content === "string" ? [t.content] : []));
+  return new PieceMemo(counter, re, added, j.normalizer?.type === "NFC");
+}

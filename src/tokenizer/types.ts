@@ -22,6 +22,11 @@ export interface TokenCounter {
   /** Token counts of many texts; order kept. Implementations batch internally. */
   countBatch(texts: readonly string[]): Promise<number[]>;
   count(text: string): Promise<number>;
+  /**
+   * Optional fast path with the same results as `countBatch`, for many short texts that share pieces
+   * (KeyChain pairs): counts per pre-token and remembers each pre-token's count.
+   */
+  countShort?(texts: readonly string[]): Promise<number[]>;
   /** Token ids (no special tokens). Remote counters may not support it and then throw. */
   encode(text: string): Promise<number[]>;
   /** Release native or network resources. */

@@ -1,0 +1,60 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { serializePair } from "../../src/keychain/pairs.js";
+import { jsSplitPattern } from "../../src/tokenizer/piece-memo.js";
+import { resolveTokenizer } from "../../src/tokenizer/resolve.js";
+
+describe("jsSplitPattern", () => {
+  it("expands inline case-insensitive groups, which Node 20 regexes lack", () => {
+    const re = jsSplitPattern("(?i:'s|'t)|\\p{L}+")!;
+    expect("It'S Ok".match(re)).toEqual(["It", "'S", "Ok"]);
+  });
+  it("gives up on syntax it does not translate", () => {
+    expect(jsSplitPattern("(?<name>a)")).toBeUndefined();
+  });
+});
+
+describe("countShort (pre-token memo) on qwen3", () => {
+  it("equals countBatch on KeyChain pairs and on arbitrary text", async () => {
+    const counter = await resolveTokenizer("qwen3");
+    expect(counter.countShort).toBeDefined();
+    const text = fc.string({
+      unit: fc.constantFrom(
+        "a",
+        "Z",
+        "é",
+        "e\u0301",
+        "中",
+        "1",
+        "9",
+        ".",
+        "?",
+        '"',
+        "'s",
+        "'LL",
+        "{",
+        "}",
+        " ",
+        "  ",
+        "\n",
+        "\t",
+        "<|im_start|>",
+        "\ufeff",
+        "😀",
+      ),
+      maxLength: 30,
+    });
+    const hex = fc.string({ unit: fc.constantFrom(..."0123456789abcdef-"), minLength: 1, maxLength: 36 });
+    const texts = [
+      ...fc.sample(text, { numRuns: 400, seed: 3 }),
+      ...fc
+        .sample(fc.tuple(hex, fc.oneof(hex, text)), { numRuns: 400, seed: 4 })
+        .flatMap(([k, v]) => [`${serializePair(k, v)}.\n`, ` ${serializePair(k, v)}.`]),
+    ];
+    const direct = await counter.countBatch(texts);
+    // twice: the second pass is served from the memo
+    expect(await counter.countShort!(texts)).toEqual(direct);
+    expect(await counter.countShort!(texts)).toEqual(direct);
+    await counter.close();
+  });
+});
