@@ -21,13 +21,23 @@ export type KeychainPromptVariant = "default" | "find-first";
 export type ChatTemplateName = "none" | "qwen_orz_boxed";
 
 /** The KeyChain user message around a context; split so the budget can be counted around the context. */
-export function keychainUserParts(variant: KeychainPromptVariant, chainHead: string): { prefix: string; suffix: string } {
+export function keychainUserParts(
+  variant: KeychainPromptVariant,
+  chainHead: string,
+): { prefix: string; suffix: string } {
   const t = variant === "find-first" ? KEYCHAIN_USER_TEMPLATE_FIND_FIRST : KEYCHAIN_USER_TEMPLATE;
   const at = t.indexOf("{context}");
-  return { prefix: t.slice(0, at), suffix: t.slice(at + "{context}".length).replace("{chain_head}", () => chainHead) };
+  return {
+    prefix: t.slice(0, at),
+    suffix: t.slice(at + "{context}".length).replace("{chain_head}", () => chainHead),
+  };
 }
 
-export function renderKeychainUser(variant: KeychainPromptVariant, context: string, chainHead: string): string {
+export function renderKeychainUser(
+  variant: KeychainPromptVariant,
+  context: string,
+  chainHead: string,
+): string {
   const { prefix, suffix } = keychainUserParts(variant, chainHead);
   return prefix + context + suffix;
 }

@@ -47,7 +47,7 @@ export class PieceMemo {
 
   private safe(text: string): boolean {
     // ASCII text is its own NFC form and has none of the characters whose \s membership differs.
-    if (/[^\x00-\x7f]/.test(text)) {
+    if (/[^\p{ASCII}]/u.test(text)) {
       if (/[\u0085\ufeff\u180e]/u.test(text)) return false;
       if (this.nfc && text.normalize("NFC") !== text) return false;
     }

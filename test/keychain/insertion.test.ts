@@ -138,9 +138,9 @@ describe("insertion property", () => {
           // No inserted pair splits a number or sits right after a header.
           const marked = insertAt(
             ctx,
-            chosen.map((p) => ({ at: p.at, text: "\u0001" })),
+            chosen.map((p) => ({ at: p.at, text: "§" })),
           );
-          expect(marked).not.toMatch(/\d\u0001\d|\d\.\u0001|Passage \d+:\n\u0001/);
+          expect(marked).not.toMatch(/\d§\d|\d\.§|Passage \d+:\n§/);
         },
       ),
       { numRuns: 300 },
