@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 describe("keychain-synth CLI", () => {
-  it.each(["plain", "download", "demo"])("%s --help describes the command and exits 0", (cmd) => {
+  it.each(["plain", "keychain", "download", "demo"])("%s --help describes the command and exits 0", (cmd) => {
     const r = run(cmd, "--help");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(new RegExp(`Usage: keychain-synth ${cmd}`));
@@ -57,6 +57,75 @@ describe("keychain-synth CLI", () => {
       .split("\n");
     expect(lines).toHaveLength(5);
     for (const l of lines) expect(JSON.parse(l).prompt_length).toBeLessThanOrEqual(550);
+  });
+
+  it("keychain writes verifiable-looking instances within budget (approx tokenizer: counted, not additive)", async () => {
+    const r = run(
+      "keychain",
+      "-i",
+      FIXTURE,
+      "-L",
+      "1500",
+      "-G",
+      "50",
+      "-n",
+      "4",
+      "--chains",
+      "3",
+      "--distractor-questions",
+      "5",
+      "-t",
+      "approx",
+      "--no-cache",
+      "-o",
+      "kc",
+      "-q",
+    );
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const path = join(
+      dir,
+      "kc/small/small_train-num_sample_4-max_seq_1500-uuid_len_default-numchain_3-numhop-4-distractor.jsonl",
+    );
+    const recs = (await readFile(path, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(recs).toHaveLength(4);
+    for (const rec of recs) {
+      expect(rec.num_pairs).toBe(12);
+      expect(rec.prompt_length).toBeLessThanOrEqual(1450);
+      expect(rec.distractor_context).toContain(`{"${rec.chain.at(-1)}": ${JSON.stringify(rec.input)}}.`);
+    }
+  });
+
+  it.each([
+    [["--id-format", "hex:2", "--chains", "60"], /hex:2 is too short to be unique/],
+    [
+      ["--chains", "3", "--distractor-questions", "50"],
+      /asks for 50 distractor questions, but the data set has only 30 distinct questions/,
+    ],
+    [["--chains", "3", "--distractor-questions", "1"], /fewer than the 2 distractor chains/],
+    [["--topology", "star"], /Bad --topology "star"/],
+  ])("keychain rejects %j before writing anything", (extra, msg) => {
+    const r = run(
+      "keychain",
+      "-i",
+      FIXTURE,
+      "-L",
+      "1500",
+      "-n",
+      "2",
+      "-t",
+      "approx",
+      "--no-cache",
+      "-o",
+      "kcbad",
+      ...(extra as string[]),
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(msg as RegExp);
+    expect(existsSync(join(dir, "kcbad"))).toBe(false);
   });
 
   it("malformed input: exit 1, names file, line and field, leaves no output", async () => {
