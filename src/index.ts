@@ -71,3 +71,15 @@ export { type GenericRecord, generateWorld, type WorldOptions, writeWorldJsonl }
 // Tokenizers
 export { resolveTokenizer } from "./tokenizer/resolve.js";
 export type { TokenCounter } from "./tokenizer/types.js";
+// Verifying KeyChain instances
+export {
+  renderPrompt,
+  VERIFY_CODES,
+  type VerifyCode,
+  type VerifyFailure,
+  type VerifyFileOptions,
+  type VerifyResult,
+  type VerifySummary,
+  verifyFile,
+  verifyRecord,
+} from "./verify/index.js";

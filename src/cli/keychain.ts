@@ -5,6 +5,7 @@ import { parseTopology } from "../keychain/chains.js";
 import { parseIdFormat } from "../keychain/ids.js";
 import { type KeychainRunConfig, runKeychain } from "../keychain/run.js";
 import { resolveTokenizer } from "../tokenizer/resolve.js";
+import { verifyFile } from "../verify/verify-file.js";
 import { intOption } from "./numbers.js";
 import {
   addSynthesisOptions,
@@ -15,6 +16,7 @@ import {
   resolveMatrixConfig,
 } from "./plain.js";
 import { createProgress } from "./progress.js";
+import { printSummary, VerificationFailedError } from "./verify.js";
 
 /** Presets of the two published configurations (reference §5.2). */
 const PRESETS: Record<string, { chainsPer1k: number; idFormat: string }> = {
@@ -93,6 +95,14 @@ export function registerKeychain(program: Command): void {
         const summaries = await runKeychain(config, { counter, onEvent: progressReporter(progress) });
         progress.stop();
         printSummaries(summaries);
+        // Every written file is proven solvable by the independent verifier.
+        let failed = 0;
+        for (const s of summaries) {
+          const v = await verifyFile(s.path, { recount: "none", layout: config.layout });
+          printSummary(v, process.stdout);
+          failed += v.failed;
+        }
+        if (failed > 0) throw new VerificationFailedError(`${failed} written instances failed verification`);
       } finally {
         progress.stop();
         await counter.close();

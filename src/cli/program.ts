@@ -5,6 +5,7 @@ import { registerDownload } from "./download.js";
 import { registerExport } from "./export.js";
 import { registerKeychain } from "./keychain.js";
 import { registerPlain } from "./plain.js";
+import { registerVerify } from "./verify.js";
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerPlain(program);
   registerKeychain(program);
   registerExport(program);
+  registerVerify(program);
   registerDownload(program);
   registerDemo(program);
   return program;

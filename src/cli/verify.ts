@@ -51,8 +51,15 @@ export function registerVerify(
       "-t, --tokenizer <spec>",
       "re-count prompts with this tokenizer (the one the data was built with): qwen3 | hf:PATH | tiktoken:ENC | sentencepiece:MODEL | approx | vllm:URL | gemini:MODEL",
     )
-    .option("--recount <mode>", "prompts to re-count: all | none | N (every Nth record) (default: all with --tokenizer, else none)")
-    .option("--passage-header <text>", "passage header of the contexts; {i} is the 1-based number", DEFAULT_LAYOUT.header)
+    .option(
+      "--recount <mode>",
+      "prompts to re-count: all | none | N (every Nth record) (default: all with --tokenizer, else none)",
+    )
+    .option(
+      "--passage-header <text>",
+      "passage header of the contexts; {i} is the 1-based number",
+      DEFAULT_LAYOUT.header,
+    )
     .option("--passage-separator <text>", "text between passages", DEFAULT_LAYOUT.separator)
     .option("--json", "print the summaries as JSON", false)
     .option("-q, --quiet", "no progress output", false)
@@ -85,15 +92,17 @@ export function registerVerify(
       const lines = summaries.reduce((n, s) => n + s.lines, 0);
       if (o.json) io.stdout.write(`${JSON.stringify({ lines, failed, files: summaries }, null, 2)}\n`);
       else if (summaries.length > 1) io.stdout.write(`total: ${lines - failed}/${lines} records passed\n`);
-      if (failed > 0)
-        throw new VerificationFailedError(`${failed} of ${lines} records failed verification`);
+      if (failed > 0) throw new VerificationFailedError(`${failed} of ${lines} records failed verification`);
     });
 }
 
 /** The report of one file: counts, speed, failures by code, then every failing line. */
 export function printSummary(s: VerifySummary, out: NodeJS.WritableStream): void {
   const seconds = s.ms / 1000;
-  const rate = seconds > 0 ? `${Math.round(s.lines / seconds)} lines/s, ${(s.bytes / 1e6 / seconds).toFixed(1)} MB/s` : "";
+  const rate =
+    seconds > 0
+      ? `${Math.round(s.lines / seconds)} lines/s, ${(s.bytes / 1e6 / seconds).toFixed(1)} MB/s`
+      : "";
   out.write(
     `${s.path}\n  ${s.passed}/${s.lines} records passed, ${s.failed} failed; ${s.pairs} pairs; ` +
       `re-counted ${s.recounted}; ${seconds.toFixed(2)} s${rate ? ` (${rate})` : ""}\n`,
