@@ -4,60 +4,115 @@ import { defaultCacheDir } from "../cache/doc-counts.js";
 import { DEFAULT_LAYOUT } from "../compose/layout.js";
 import { parsePlacement } from "../compose/placement.js";
 import { parseTemplate } from "../compose/template.js";
-import { type PlainRunConfig, runPlain } from "../plain/run.js";
+import { exportVerl } from "../export/verl.js";
+import { parseTopology } from "../keychain/chains.js";
+import { parseIdFormat } from "../keychain/ids.js";
+import { runKeychain } from "../keychain/run.js";
+import { parseLengths } from "../plain/lengths.js";
+import { runPlain } from "../plain/run.js";
+import type { MatrixConfig } from "../run/matrix.js";
 import { writeWorldJsonl } from "../synthetic/index.js";
 import { resolveTokenizer } from "../tokenizer/resolve.js";
+import { verifyFile } from "../verify/verify-file.js";
 import { intOption } from "./numbers.js";
 import { printSummaries, progressReporter } from "./plain.js";
 import { createProgress } from "./progress.js";
+import { printSummary, VerificationFailedError } from "./verify.js";
 
 export function registerDemo(program: Command): void {
   program
     .command("demo")
     .description(
-      "Generate the built-in synthetic multi-hop corpus (fictional, contamination-free) and build plain samples from it at 4K, 8K and 16K with the bundled Qwen3 tokenizer, re-counting every prompt",
+      "The main job on built-in data: generate a synthetic, contamination-free multi-hop corpus, build plain and KeyChain samples at 4K, 8K and 16K with the bundled Qwen3 tokenizer (every prompt re-counted), verify every KeyChain instance, and export them as verl parquet",
     )
     .option("-o, --out <dir>", "output folder", "demo-output")
     .option("--questions <n>", "questions in the synthetic corpus", intOption("--questions", 10), 2000)
-    .option("-n, --num-samples <n>", "samples per length", intOption("--num-samples", 1), 100)
+    .option("-n, --num-samples <n>", "samples per length and kind", intOption("--num-samples", 1), 100)
     .option("--lengths <list>", "lengths", "4k,8k,16k")
     .option("-t, --tokenizer <spec>", "tokenizer", "qwen3")
     .option("--seed <n>", "seed", intOption("--seed"), 42)
     .option("-q, --quiet", "no progress output", false)
     .action(async (o: Record<string, unknown>) => {
       const out = o.out as string;
+      const n = o.numSamples as number;
+      const lengths = parseLengths(o.lengths as string);
       const corpusPath = join(out, "data", "synthetic-world.jsonl");
       const progress = createProgress(process.stderr, o.quiet as boolean);
       await writeWorldJsonl(corpusPath, { seed: o.seed as number, questions: o.questions as number });
       progress.log(`wrote the synthetic corpus: ${corpusPath}`);
-      const { parseLengths } = await import("../plain/lengths.js");
-      const config: PlainRunConfig = {
+      const matrix = (kind: string, preSamples: number): MatrixConfig => ({
         datasets: [{ name: "synthetic", path: corpusPath }],
-        lengths: parseLengths(o.lengths as string),
+        lengths,
         tokensToGenerate: 128,
-        numSamples: o.numSamples as number,
-        preSamples: 0,
+        layout: DEFAULT_LAYOUT,
+        numSamples: n,
+        preSamples,
         disjointWindows: true,
         seed: o.seed as number,
         shuffleQa: true,
-        placement: parsePlacement("shuffle"),
-        template: parseTemplate("{context}"),
-        layout: DEFAULT_LAYOUT,
-        removeNewlineTab: false,
-        distractQuestions: -1,
-        checkBudget: "all",
         subset: "train",
-        out: join(out, "plain"),
+        out: join(out, kind),
         cacheDir: defaultCacheDir(),
-      };
+      });
       const counter = await resolveTokenizer(o.tokenizer as string);
+      const stdout = process.stdout;
       try {
-        const summaries = await runPlain(config, { counter, onEvent: progressReporter(progress) });
+        const onEvent = progressReporter(progress);
+        const plain = await runPlain(
+          {
+            ...matrix("plain", 0),
+            placement: parsePlacement("shuffle"),
+            template: parseTemplate("{context}"),
+            removeNewlineTab: false,
+            distractQuestions: -1,
+            checkBudget: "all",
+          },
+          { counter, onEvent },
+        );
+        // KeyChain questions come after the plain windows, as LoongRL's plain [0, 2500) and KeyChain [2500, 5000).
+        const keychain = await runKeychain(
+          {
+            ...matrix("keychain", n * lengths.length),
+            placement: parsePlacement("shuffle"),
+            chains: "auto",
+            chainsPer1k: 1,
+            hops: 4,
+            idFormat: parseIdFormat("uuid"),
+            topology: parseTopology("chain"),
+            distractorQuestions: "auto",
+            promptVariant: "default",
+            chatTemplate: "none",
+            checkBudget: "all",
+          },
+          { counter, onEvent },
+        );
         progress.stop();
-        process.stdout.write(
+        stdout.write(
           `\nPlain long-context QA samples (tokenizer ${counter.name}; every prompt re-counted in full):\n`,
         );
-        printSummaries(summaries);
+        printSummaries(plain, stdout);
+        stdout.write(`\nKeyChain instances (every prompt re-counted in full):\n`);
+        printSummaries(keychain, stdout);
+        stdout.write("\nVerification of every KeyChain instance (independent solver):\n");
+        let failed = 0;
+        for (const s of keychain) {
+          const v = await verifyFile(s.path, { recount: "none" });
+          printSummary(v, stdout);
+          failed += v.failed;
+        }
+        stdout.write("\nverl parquet export of the KeyChain instances:\n");
+        for (const s of keychain) {
+          const dir = join(out, "verl", `keychain-${s.maxSeqLength}`);
+          const r = await exportVerl({
+            input: s.path,
+            outDir: dir,
+            endIndex: Math.floor(0.7 * s.written),
+            testSize: Math.floor(0.2 * s.written),
+            validSize: s.written,
+          });
+          stdout.write(`  ${dir}: train ${r.train}, test ${r.test}, valid ${r.valid} rows\n`);
+        }
+        if (failed > 0) throw new VerificationFailedError(`${failed} KeyChain instances failed verification`);
       } finally {
         progress.stop();
         await counter.close();
