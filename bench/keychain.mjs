@@ -41,6 +41,7 @@ try {
       let fill = 0;
       let over = 0;
       let bytes = 0;
+      const lines = [];
       for await (const r of synthesizeKeychain(
         { sized: b.sized, counter: b.counter, pool },
         items,
@@ -48,7 +49,9 @@ try {
       )) {
         if (r.kind !== "sample") continue;
         written++;
-        bytes += JSON.stringify(r.record).length + 1;
+        const line = JSON.stringify(r.record);
+        bytes += line.length + 1;
+        if (check === "off") lines.push(line);
         fill += r.record.prompt_length / (L - 128);
         if (r.record.prompt_length > L - 128) over++;
       }
@@ -58,6 +61,15 @@ try {
           `${(written / (dt / 1000)).toFixed(1)} instances/s (${(bytes / 1e6 / (dt / 1000)).toFixed(0)} MB/s JSONL); ` +
           `mean fill ${((100 * fill) / written).toFixed(2)}%; over budget ${over}`,
       );
+      if (check === "off") {
+        const file = join(b.dir, `kc-${L}.jsonl`);
+        await writeFile(file, `${lines.join("\n")}\n`);
+        const v = await verifyFile(file, { recount: "none" });
+        console.log(
+          `  verify: ${v.passed}/${v.lines} passed in ${seconds(v.ms)} → ${(v.lines / (v.ms / 1000)).toFixed(0)} lines/s ` +
+            `(${(v.bytes / 1e6 / (v.ms / 1000)).toFixed(0)} MB/s)`,
+        );
+      }
     }
   }
   console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
