@@ -4,7 +4,6 @@ import { ConfigError } from "../errors.js";
 import { parseTopology } from "../keychain/chains.js";
 import { parseIdFormat } from "../keychain/ids.js";
 import { type KeychainRunConfig, runKeychain } from "../keychain/run.js";
-import { resolveTokenizer } from "../tokenizer/resolve.js";
 import { verifyFile } from "../verify/verify-file.js";
 import { intOption } from "./numbers.js";
 import {
@@ -12,10 +11,9 @@ import {
   type Opts,
   parseBudgetCheck,
   printSummaries,
-  progressReporter,
   resolveMatrixConfig,
+  withTokenizer,
 } from "./plain.js";
-import { createProgress } from "./progress.js";
 import { printSummary, VerificationFailedError } from "./verify.js";
 
 /** Presets of the two published configurations (reference §5.2). */
@@ -89,11 +87,8 @@ export function registerKeychain(program: Command): void {
     .option("--chat-template <t>", "count the budget through a chat template: none | qwen_orz_boxed", "none")
     .action(async (o: Opts) => {
       const config = resolveKeychainConfig(o);
-      const progress = createProgress(process.stderr, o.quiet as boolean);
-      const counter = await resolveTokenizer(o.tokenizer as string);
-      try {
-        const summaries = await runKeychain(config, { counter, onEvent: progressReporter(progress) });
-        progress.stop();
+      await withTokenizer(o, async (deps) => {
+        const summaries = await runKeychain(config, deps);
         printSummaries(summaries);
         // Every written file is proven solvable by the independent verifier.
         let failed = 0;
@@ -103,9 +98,6 @@ export function registerKeychain(program: Command): void {
           failed += v.failed;
         }
         if (failed > 0) throw new VerificationFailedError(`${failed} written instances failed verification`);
-      } finally {
-        progress.stop();
-        await counter.close();
-      }
+      });
     });
 }

@@ -8,7 +8,7 @@ import { parseLength, parseLengths } from "../plain/lengths.js";
 import { type FileSummary, type PlainRunConfig, type RunEvent, runPlain } from "../plain/run.js";
 import type { BudgetCheck } from "../plain/synthesize.js";
 import { parseShard } from "../plain/windows.js";
-import type { MatrixConfig } from "../run/matrix.js";
+import type { MatrixConfig, RunDeps } from "../run/matrix.js";
 import { resolveTokenizer } from "../tokenizer/resolve.js";
 import { parseDatasets, parseFormat } from "./datasets.js";
 import { intOption } from "./numbers.js";
@@ -157,17 +157,34 @@ export function registerPlain(program: Command): void {
     )
     .action(async (o: Opts) => {
       const config = resolvePlainConfig(o);
-      const progress = createProgress(process.stderr, o.quiet as boolean);
-      const counter = await resolveTokenizer(o.tokenizer as string);
-      try {
-        const summaries = await runPlain(config, { counter, onEvent: progressReporter(progress) });
-        progress.stop();
-        printSummaries(summaries);
-      } finally {
-        progress.stop();
-        await counter.close();
-      }
+      await withTokenizer(o, async (deps) => printSummaries(await runPlain(config, deps)));
     });
+}
+
+/**
+ * Run a command's work with the tokenizer of `--tokenizer` and a progress display (`--quiet` hides it); the
+ * display is stopped before `work` prints and the tokenizer closed however it ends.
+ */
+export async function withTokenizer(
+  o: Opts,
+  work: (deps: RunDeps & { progress: Progress }) => Promise<void>,
+): Promise<void> {
+  const progress = createProgress(process.stderr, o.quiet as boolean);
+  const counter = await resolveTokenizer(o.tokenizer as string);
+  const report = progressReporter(progress);
+  try {
+    await work({
+      counter,
+      progress,
+      onEvent: (e) => {
+        report(e);
+        if (e.type === "file-done") progress.stop();
+      },
+    });
+  } finally {
+    progress.stop();
+    await counter.close();
+  }
 }
 
 /** Map run events onto a progress display. */

@@ -5,10 +5,8 @@
 
 import { ConfigError } from "../errors.js";
 import { contentHash, readModelFile } from "./model-file.js";
+import { countEachYielding } from "./sync-batch.js";
 import type { TokenCounter } from "./types.js";
-
-/** Texts encoded between yields to the event loop in `countBatch` (encoding is synchronous). */
-const YIELD_EVERY = 256;
 
 /** The parts of the embind `SentencePieceProcessor` this module uses. */
 interface NativeProcessor {
@@ -66,12 +64,7 @@ class SentencePieceCounter implements TokenCounter {
   ) {}
 
   async countBatch(texts: readonly string[]): Promise<number[]> {
-    const counts: number[] = [];
-    for (let i = 0; i < texts.length; i++) {
-      if (i > 0 && i % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
-      counts.push(this.ids(texts[i] as string).length);
-    }
-    return counts;
+    return countEachYielding(texts, (t) => this.ids(t));
   }
 
   async count(text: string): Promise<number> {

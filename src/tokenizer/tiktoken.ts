@@ -3,6 +3,7 @@
 import { Tiktoken, type TiktokenBPE } from "js-tiktoken/lite";
 import { ConfigError } from "../errors.js";
 import { analysePattern } from "./additivity.js";
+import { countEachYielding } from "./sync-batch.js";
 import type { TokenCounter } from "./types.js";
 
 /** Each encoding's ranks, imported only when asked for (each is megabytes of JavaScript). */
@@ -16,9 +17,6 @@ const RANKS: Record<string, () => Promise<{ default: TiktokenBPE }>> = {
 };
 
 export const TIKTOKEN_ENCODINGS: readonly string[] = Object.keys(RANKS);
-
-/** Texts encoded between yields to the event loop in `countBatch` (encoding is synchronous). */
-const YIELD_EVERY = 256;
 
 /**
  * A tiktoken counter. Special-token strings such as `<|endoftext|>` in the text are encoded as ordinary
@@ -51,12 +49,7 @@ class TiktokenCounter implements TokenCounter {
   }
 
   async countBatch(texts: readonly string[]): Promise<number[]> {
-    const counts: number[] = [];
-    for (let i = 0; i < texts.length; i++) {
-      if (i > 0 && i % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
-      counts.push(this.ids(texts[i] as string).length);
-    }
-    return counts;
+    return countEachYielding(texts, (t) => this.ids(t));
   }
 
   async count(text: string): Promise<number> {
