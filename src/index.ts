@@ -40,6 +40,8 @@ export { serializePair } from "./keychain/pairs.js";
 export type { KeychainRecord } from "./keychain/record.js";
 export { type KeychainRunConfig, keychainOutputPath, runKeychain } from "./keychain/run.js";
 export { type KeychainOptions, type KeychainResult, synthesizeKeychain } from "./keychain/synthesize.js";
+// Config-driven pipeline over datasets × lengths × kinds, shards and merge
+export * from "./pipeline/index.js";
 // Plain long-context QA
 export { parseLength, parseLengths } from "./plain/lengths.js";
 export {

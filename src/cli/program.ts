@@ -4,6 +4,7 @@ import { registerDemo } from "./demo.js";
 import { registerDownload } from "./download.js";
 import { registerExport } from "./export.js";
 import { registerKeychain } from "./keychain.js";
+import { registerMerge, registerPipeline } from "./pipeline.js";
 import { registerPlain } from "./plain.js";
 import { registerVerify } from "./verify.js";
 
@@ -18,6 +19,8 @@ export function buildProgram(): Command {
   registerKeychain(program);
   registerExport(program);
   registerVerify(program);
+  registerPipeline(program);
+  registerMerge(program);
   registerDownload(program);
   registerDemo(program);
   return program;
