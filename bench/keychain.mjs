@@ -1,11 +1,14 @@
 // Benchmark of KeyChain synthesis on a generated ≥100k-document corpus (after the token cache is built).
-// Prints instances/s at 16K and 128K, fill, over-budget count, and full re-count checks. Not part of the tests.
+// Prints instances/s at 16K and 128K, fill, over-budget count, and verify lines/s. Not part of the tests.
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import {
   parseIdFormat,
   parsePlacement,
   parseTopology,
   QuestionPool,
   synthesizeKeychain,
+  verifyFile,
 } from "../dist/index.js";
 import { benchCorpus, now, seconds } from "./setup.mjs";
 
