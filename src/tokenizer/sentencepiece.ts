@@ -5,7 +5,7 @@
 
 import { ConfigError } from "../errors.js";
 import { contentHash, readModelFile } from "./model-file.js";
-import { countEachYielding } from "./sync-batch.js";
+import { SyncCounter } from "./sync-batch.js";
 import type { TokenCounter } from "./types.js";
 
 /** The parts of the embind `SentencePieceProcessor` this module uses. */
@@ -52,7 +52,7 @@ interface Processor {
   encodeIds(text: string): number[];
 }
 
-class SentencePieceCounter implements TokenCounter {
+class SentencePieceCounter extends SyncCounter implements TokenCounter {
   readonly newlineAdditive = false;
   private closed = false;
 
@@ -61,18 +61,8 @@ class SentencePieceCounter implements TokenCounter {
     private readonly native: NativeProcessor,
     readonly id: string,
     readonly name: string,
-  ) {}
-
-  async countBatch(texts: readonly string[]): Promise<number[]> {
-    return countEachYielding(texts, (t) => this.ids(t));
-  }
-
-  async count(text: string): Promise<number> {
-    return this.ids(text).length;
-  }
-
-  async encode(text: string): Promise<number[]> {
-    return this.ids(text);
+  ) {
+    super();
   }
 
   async close(): Promise<void> {
@@ -81,7 +71,7 @@ class SentencePieceCounter implements TokenCounter {
     this.native.delete();
   }
 
-  private ids(text: string): number[] {
+  protected ids(text: string): number[] {
     if (this.closed) throw new Error(`The SentencePiece counter ${this.name} is closed`);
     return this.processor.encodeIds(text);
   }

@@ -13,3 +13,20 @@ export async function countEachYielding(
   }
   return counts;
 }
+
+/** The counting half of a counter whose encoder is synchronous: subclasses supply `ids`. */
+export abstract class SyncCounter {
+  protected abstract ids(text: string): number[];
+
+  async countBatch(texts: readonly string[]): Promise<number[]> {
+    return countEachYielding(texts, (t) => this.ids(t));
+  }
+
+  async count(text: string): Promise<number> {
+    return this.ids(text).length;
+  }
+
+  async encode(text: string): Promise<number[]> {
+    return this.ids(text);
+  }
+}

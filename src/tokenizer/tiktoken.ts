@@ -3,7 +3,7 @@
 import { Tiktoken, type TiktokenBPE } from "js-tiktoken/lite";
 import { ConfigError } from "../errors.js";
 import { analysePattern } from "./additivity.js";
-import { countEachYielding } from "./sync-batch.js";
+import { SyncCounter } from "./sync-batch.js";
 import type { TokenCounter } from "./types.js";
 
 /** Each encoding's ranks, imported only when asked for (each is megabytes of JavaScript). */
@@ -35,7 +35,7 @@ export async function loadTiktoken(encoding: string): Promise<TokenCounter> {
   return new TiktokenCounter(new Tiktoken(ranks), encoding, analysePattern(ranks.pat_str).additive);
 }
 
-class TiktokenCounter implements TokenCounter {
+class TiktokenCounter extends SyncCounter implements TokenCounter {
   readonly id: string;
   readonly name: string;
 
@@ -44,25 +44,14 @@ class TiktokenCounter implements TokenCounter {
     encoding: string,
     readonly newlineAdditive: boolean,
   ) {
+    super();
     this.id = `tiktoken:${encoding}`;
     this.name = `tiktoken:${encoding}`;
   }
 
-  async countBatch(texts: readonly string[]): Promise<number[]> {
-    return countEachYielding(texts, (t) => this.ids(t));
-  }
-
-  async count(text: string): Promise<number> {
-    return this.ids(text).length;
-  }
-
-  async encode(text: string): Promise<number[]> {
-    return this.ids(text);
-  }
-
   async close(): Promise<void> {}
 
-  private ids(text: string): number[] {
+  protected ids(text: string): number[] {
     // No special tokens allowed, none disallowed: `<|endoftext|>` in data is plain text.
     return this.tiktoken.encode(text, [], []);
   }
