@@ -17,13 +17,29 @@ export function normalizeQuestion(q: string): string {
  */
 export class QuestionPool {
   readonly qas: readonly QaRecord[];
-  private readonly norms: string[];
+  /** Per question, the id of its normalised text (equal texts share an id). */
+  private readonly textIds: Int32Array;
   readonly distinct: number;
+  /** `marks[textId] === epoch` when that text is taken in the current draw (no clearing between draws). */
+  private readonly marks: Uint32Array;
+  private epoch = 0;
+  private readonly textIdOf: Map<string, number>;
 
   constructor(qas: readonly QaRecord[]) {
     this.qas = qas;
-    this.norms = qas.map((q) => normalizeQuestion(q.question));
-    this.distinct = new Set(this.norms).size;
+    const ids = new Map<string, number>();
+    this.textIds = Int32Array.from(qas, (q) => {
+      const norm = normalizeQuestion(q.question);
+      let id = ids.get(norm);
+      if (id === undefined) {
+        id = ids.size;
+        ids.set(norm, id);
+      }
+      return id;
+    });
+    this.distinct = ids.size;
+    this.textIdOf = ids;
+    this.marks = new Uint32Array(ids.size);
   }
 
   /** Throws when fewer than k distinct other questions exist. */
@@ -34,35 +50,30 @@ export class QuestionPool {
       );
   }
 
-  /** k distinct questions other than `own`, in draw order. */
+  /** k distinct questions other than `own` (by source id and by normalised text), in draw order. */
   sample(own: QaRecord, k: number, rng: Rng): string[] {
     if (k <= 0) return [];
-    const ownNorm = normalizeQuestion(own.question);
-    const chosen = new Set<string>([ownNorm]);
-    const out: string[] = [];
-    const n = this.qas.length;
-    // Rejection sampling is O(k) when k ≪ n; fall back to a shuffled scan when it keeps colliding.
-    let collisions = 0;
-    while (out.length < k && collisions < 4 * k + 64) {
-      const i = rng.int(n);
-      const q = this.qas[i] as QaRecord;
-      const norm = this.norms[i] as string;
-      if (q.id === own.id || chosen.has(norm)) {
-        collisions++;
-        continue;
-      }
-      chosen.add(norm);
-      out.push(q.question);
+    if (++this.epoch === 0xffffffff) {
+      this.marks.fill(0);
+      this.epoch = 1;
     }
+    const epoch = this.epoch;
+    const ownText = this.textIdOf.get(normalizeQuestion(own.question)) ?? -1;
+    const n = this.qas.length;
+    const out: string[] = [];
+    const take = (i: number): void => {
+      const q = this.qas[i] as QaRecord;
+      const t = this.textIds[i] as number;
+      if (q.id === own.id || t === ownText || this.marks[t] === epoch) return;
+      this.marks[t] = epoch;
+      out.push(q.question);
+    };
+    // Rejection sampling is O(k) when k ≪ n; fall back to a shuffled scan when it keeps colliding.
+    for (let tries = 0; out.length < k && tries < 8 * k + 64; tries++) take(rng.int(n));
     if (out.length < k) {
-      const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
-      for (const i of order) {
+      for (const i of rng.shuffle(Array.from({ length: n }, (_, i) => i))) {
         if (out.length >= k) break;
-        const q = this.qas[i] as QaRecord;
-        const norm = this.norms[i] as string;
-        if (q.id === own.id || chosen.has(norm)) continue;
-        chosen.add(norm);
-        out.push(q.question);
+        take(i);
       }
     }
     if (out.length < k)

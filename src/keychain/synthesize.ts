@@ -104,6 +104,10 @@ export async function* synthesizeKeychain(
   await composer.init();
   const chat = chatParts(options.chatTemplate);
   const screen = new IdScreen(options.idFormat, ctx.sized.docs);
+  const edges =
+    exact && ctx.counter.countShort && options.idFormat.kind !== "nano"
+      ? new EdgeDeltas(ctx.counter as Required<Pick<TokenCounter, "countShort">>)
+      : undefined;
   // The fixed prompt text (its example UUID included), without the head key that is filled in per instance.
   const bare = keychainUserParts(options.promptVariant, "");
   const templateText = chat.prefix + bare.prefix + bare.suffix + chat.suffix;
@@ -124,7 +128,7 @@ export async function* synthesizeKeychain(
     let pending = chunk.map((item) => ({ item, attempt: 0, extraReserve: 0 }));
     while (pending.length > 0) {
       const plans = pending.map((p) => plan(p.item, p.attempt, p.extraReserve, ctx, options, chat));
-      await countPairs(plans, ctx.counter);
+      await countPairs(plans, ctx.counter, edges);
       const built = await composer.compose(
         plans.map((p) => ({
           qa: p.item.qa,
@@ -272,22 +276,63 @@ function plan(
   };
 }
 
-/** Count what each pair adds at either kind of point, in one batch for all plans. */
-async function countPairs(plans: Plan[], counter: TokenCounter): Promise<void> {
+/**
+ * Count what each pair adds at either kind of point, in one batch for all plans. With a pre-token memo counter
+ * (GPT-style split pattern) and keys that start with a letter or digit, only the line form is counted: the
+ * sentence form ` {pair}.` differs from `{pair}.\n` only in its first pre-token (`{"` gains the leading space)
+ * and its last (the value's trailing punctuation + `"}.` loses the newline), so its count is the line count
+ * plus a difference that depends on that trailing punctuation alone and is remembered.
+ */
+async function countPairs(
+  plans: Plan[],
+  counter: TokenCounter,
+  edges: EdgeDeltas | undefined,
+): Promise<void> {
   const texts: string[] = [];
   for (const p of plans)
-    for (const pair of p.pairs)
-      texts.push(insertionTokenText(pair, "line"), insertionTokenText(pair, "sentence"));
+    for (const pair of p.pairs) {
+      texts.push(insertionTokenText(pair, "line"));
+      if (!edges) texts.push(insertionTokenText(pair, "sentence"));
+    }
   const counts = await (counter.countShort ? counter.countShort(texts) : counter.countBatch(texts));
+  const deltas = edges ? await edges.deltas(plans.flatMap((p) => p.pairs)) : [];
   let k = 0;
+  let d = 0;
   for (const p of plans) {
     p.lineTokens = [];
     p.sentenceTokens = [];
     for (let i = 0; i < p.pairs.length; i++) {
-      p.lineTokens.push(counts[k++] as number);
-      p.sentenceTokens.push(counts[k++] as number);
+      const line = counts[k++] as number;
+      p.lineTokens.push(line);
+      p.sentenceTokens.push(edges ? line + (deltas[d++] as number) : (counts[k++] as number));
     }
   }
+}
+
+/** Remembered differences between a pair's sentence-form and line-form counts, by the value's trailing run. */
+export class EdgeDeltas {
+  private readonly memo = new Map<string, number>();
+  constructor(private readonly counter: Required<Pick<TokenCounter, "countShort">>) {}
+
+  async deltas(pairs: readonly string[]): Promise<number[]> {
+    const tails = pairs.map(trailingRun);
+    const missing = [...new Set(tails.filter((t) => !this.memo.has(t)))];
+    if (missing.length > 0) {
+      const texts = ['{"', ' {"', ...missing.flatMap((t) => [`${t}}.`, `${t}}.\n`])];
+      const c = await this.counter.countShort(texts);
+      const head = (c[1] as number) - (c[0] as number);
+      for (const [i, t] of missing.entries())
+        this.memo.set(t, head + (c[2 + 2 * i] as number) - (c[3 + 2 * i] as number));
+    }
+    return tails.map((t) => this.memo.get(t) as number);
+  }
+}
+
+/** The last pre-token run of a serialised pair before its closing brace: ` ?[^\s\p{L}\p{N}]+` ending in `"`. */
+function trailingRun(pair: string): string {
+  const body = pair.slice(0, -1); // drop "}"
+  const m = / ?[^\s\p{L}\p{N}]+$/u.exec(body);
+  return m ? m[0] : "";
 }
 
 function reserveFor(p: Plan): number {

@@ -7,9 +7,12 @@ import { QuestionPool } from "../../src/compose/question-pool.js";
 import { SizedCorpus } from "../../src/compose/sized-corpus.js";
 import type { QaRecord } from "../../src/corpus/types.js";
 import { parseTopology } from "../../src/keychain/chains.js";
-import { parseIdFormat } from "../../src/keychain/ids.js";
+import { drawIds, parseIdFormat } from "../../src/keychain/ids.js";
+import { insertionTokenText } from "../../src/keychain/insertion.js";
+import { serializePair } from "../../src/keychain/pairs.js";
 import type { KeychainRecord } from "../../src/keychain/record.js";
 import {
+  EdgeDeltas,
   type KeychainOptions,
   type KeychainResult,
   synthesizeKeychain,
@@ -271,6 +274,47 @@ describe("space-boundary additivity (what sentence insertion relies on)", () => 
     expect(
       (await counter.count("end. Next")) === (await counter.count("end. ")) + (await counter.count("Next")),
     ).toBe(false);
+    await counter.close();
+  });
+});
+
+describe("EdgeDeltas (sentence-form count derived from the line form)", () => {
+  it("equals the direct count on Qwen3 for uuid/hex keys and awkward values", async () => {
+    const counter = await resolveTokenizer("qwen3");
+    const edges = new EdgeDeltas(counter as Required<Pick<typeof counter, "countShort">>);
+    const value = fc.string({
+      unit: fc.constantFrom(
+        "a",
+        "Who",
+        " ",
+        "  ",
+        "?",
+        "!",
+        '"',
+        "'s",
+        ".",
+        ")",
+        "é",
+        "中",
+        "1",
+        "-",
+        "\\",
+        "😀",
+      ),
+      minLength: 1,
+      maxLength: 12,
+    });
+    const key = fc.constantFrom(
+      ...drawIds(parseIdFormat("uuid"), Rng.derive("ek"), 20),
+      ...drawIds(parseIdFormat("hex:8"), Rng.derive("eh"), 20),
+    );
+    const pairs = fc
+      .sample(fc.tuple(key, value), { numRuns: 500, seed: 9 })
+      .map(([k, v]) => serializePair(k, v));
+    const line = await counter.countBatch(pairs.map((p) => insertionTokenText(p, "line")));
+    const sentence = await counter.countBatch(pairs.map((p) => insertionTokenText(p, "sentence")));
+    const deltas = await edges.deltas(pairs);
+    for (let i = 0; i < pairs.length; i++) expect(line[i]! + deltas[i]!, pairs[i]).toBe(sentence[i]);
     await counter.close();
   });
 });
