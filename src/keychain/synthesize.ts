@@ -188,6 +188,7 @@ export async function* synthesizeKeychain(
         const record = makeRecord(p, b, distractorContext, b.tokens + added, options, ctx);
         finals.push({ plan: p, composed: b, record, text });
       }
+      const rejected = new Set<(typeof finals)[number]>();
       if (!exact && finals.length > 0) {
         const counted = await ctx.counter.countBatch(finals.map((f) => f.text));
         for (const [i, f] of finals.entries()) {
@@ -210,11 +211,11 @@ export async function* synthesizeKeychain(
                 id: f.plan.item.qa.id,
                 reason: `prompt with pairs needs ${n} tokens, budget ${budget}`,
               });
-            f.record.prompt_length = -1;
+            rejected.add(f);
           }
         }
       }
-      const kept = finals.filter((f) => f.record.prompt_length >= 0);
+      const kept = finals.filter((f) => !rejected.has(f));
       const checked = kept.filter((f) => exact && isChecked(options.checkBudget, f.plan.item.index));
       await assertCounts(
         ctx.counter,
