@@ -69,6 +69,8 @@ export * from "./prompt/templates.js";
 export { Rng } from "./rng.js";
 // Runs over datasets × lengths
 export { type LoadedDataset, type MatrixConfig, runMatrix, type SampleKind } from "./run/matrix.js";
+// Answer extraction and rule-based rewards (sub_em, em, f1, cem)
+export * from "./scoring/index.js";
 export { type GenericRecord, generateWorld, type WorldOptions, writeWorldJsonl } from "./synthetic/index.js";
 // Tokenizers
 export { resolveTokenizer } from "./tokenizer/resolve.js";
