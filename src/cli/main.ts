@@ -1,6 +1,12 @@
 #!/usr/bin/env node
 import { main } from "./program.js";
 
+// A closed stdout (e.g. piped into `head`) ends the command quietly instead of crashing with EPIPE.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

@@ -6,6 +6,7 @@ import { registerExport } from "./export.js";
 import { registerKeychain } from "./keychain.js";
 import { registerMerge, registerPipeline } from "./pipeline.js";
 import { registerPlain } from "./plain.js";
+import { registerScore } from "./score.js";
 import { registerVerify } from "./verify.js";
 
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerVerify(program);
   registerPipeline(program);
   registerMerge(program);
+  registerScore(program);
   registerDownload(program);
   registerDemo(program);
   return program;

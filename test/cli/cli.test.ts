@@ -214,3 +214,39 @@ describe("keychain-synth CLI", () => {
     expect(await readdir(dir)).not.toContain("hotpot_train_v1.1.json");
   });
 });
+
+describe("keychain-synth score", () => {
+  const OUTPUTS = join(ROOT, "test/fixtures/scoring/outputs.jsonl");
+  it("scores outputs and lists where default and compat modes differ", async () => {
+    const r = run("score", OUTPUTS, "--compare", "-o", "scored.jsonl");
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/5 lines, answer extracted from 4; mean sub_em 0\.2000/);
+    // compat rewards the empty "\boxed{the}", the wrong letter and "Norway" for "no"; default does not
+    expect(r.out).toMatch(/sub_em differs between default and compat on 3 lines/);
+    const scored = (await readFile(join(dir, "scored.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(scored[0].score).toEqual({
+      extracted_answer: "Arthur's Magazine",
+      sub_em: 1,
+      em: 1,
+      f1: 1,
+      is_correct: 1,
+    });
+    expect(scored[4].score.extracted_answer).toBeNull();
+  });
+
+  it("compat mode reproduces the original's rewards", () => {
+    const r = run("score", OUTPUTS, "--mode", "compat");
+    expect(r.out).toMatch(/mean sub_em 0\.8000/);
+  });
+
+  it("names the line and field of a bad record", async () => {
+    await writeFile(join(dir, "bad-out.jsonl"), '{"text": "x", "gold": "y"}\n');
+    const r = run("score", "bad-out.jsonl");
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/"bad-out\.jsonl" line 1, field "gold": expected an array of strings/);
+  });
+});
