@@ -63,6 +63,7 @@ export {
   type WindowItem,
 } from "./plain/synthesize.js";
 export { parseShard, type Shard, selectQuestions, shardRange, windowRange } from "./plain/windows.js";
+export * from "./prompt/stage-templates.js";
 // Prompts (wire formats)
 export * from "./prompt/templates.js";
 // Randomness
