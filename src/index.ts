@@ -40,6 +40,19 @@ export { serializePair } from "./keychain/pairs.js";
 export type { KeychainRecord } from "./keychain/record.js";
 export { type KeychainRunConfig, keychainOutputPath, runKeychain } from "./keychain/run.js";
 export { type KeychainOptions, type KeychainResult, synthesizeKeychain } from "./keychain/synthesize.js";
+// OpenAI-compatible client pool (replicas, retries, concurrency, cancellation)
+export {
+  BadResponseError,
+  type ChatMessage as LlmChatMessage,
+  type ChatPool,
+  type ChatPoolOptions,
+  type ChatRequest,
+  type ChatResult,
+  type ChatUsage,
+  createChatPool,
+  mapOrdered,
+  resolveChatPoolOptions,
+} from "./llm/index.js";
 // Config-driven pipeline over datasets × lengths × kinds, shards and merge
 export * from "./pipeline/index.js";
 // Plain long-context QA
