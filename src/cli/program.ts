@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { KeychainError } from "../errors.js";
+import { registerApiTest } from "./api-test.js";
 import { registerDemo } from "./demo.js";
 import { registerDownload } from "./download.js";
 import { registerExport } from "./export.js";
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerPipeline(program);
   registerMerge(program);
   registerScore(program);
+  registerApiTest(program);
   registerDownload(program);
   registerDemo(program);
   return program;

@@ -1,0 +1,166 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { Command } from "commander";
+import { afterEach, describe, expect, it } from "vitest";
+import { registerApiTest, SYNTHETIC_QA } from "../../src/cli/api-test.js";
+import { RemoteError } from "../../src/errors.js";
+import { type Answerer, type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
+
+/** Answers each synthetic question with its gold (or wrongly), whatever the prompt template. */
+function syntheticAnswerer(wrong = false): Answerer {
+  return (body) => {
+    const user = body.messages.filter((m) => m.role === "user").at(-1)?.content ?? "";
+    const item = SYNTHETIC_QA.find((q) => user.includes(`Question: ${q.question}`));
+    if (!item) return "I do not know.";
+    return `Let me think. The answer is ${wrong ? `not ${item.gold}-ish` : item.gold}.`;
+  };
+}
+
+async function run(args: string[]): Promise<{ out: string; error: unknown }> {
+  let out = "";
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      out += String(chunk);
+      done();
+    },
+  });
+  const program = new Command().exitOverride();
+  registerApiTest(program, sink);
+  try {
+    await program.parseAsync(["node", "keychain-synth", "api-test", ...args]);
+    return { out, error: undefined };
+  } catch (error) {
+    return { out, error };
+  }
+}
+
+let server: OpenAIServer | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+describe("api-test", () => {
+  it("prints a ✓ line per sample and the summary when the server answers correctly", async () => {
+    server = await startOpenAIServer({ answer: syntheticAnswerer() });
+    const { out, error } = await run(["--base-url", server.url, "--model", "m", "--max-retries", "0"]);
+    expect(error).toBeUndefined();
+    const lines = out.trim().split("\n");
+    expect(lines).toHaveLength(11);
+    expect(lines[0]).toBe("[0] ✓ q: What is the capital of France? gold=Paris → Paris");
+    expect(lines.slice(0, 10).every((l) => l.includes(" ✓ "))).toBe(true);
+    expect(lines[10]).toMatch(
+      /^m: correct 10\/10; latency p50 \d+ ms, p95 \d+ ms; tokens \d+ prompt \+ \d+ completion; /,
+    );
+    expect(server.requests).toHaveLength(10);
+    expect(server.requests[0]?.body?.messages[0]?.content).toContain("output the final answer in the format");
+  });
+
+  it("exits 0 with ✗ lines when the answers are wrong, and sends n completions per sample", async () => {
+    server = await startOpenAIServer({ answer: syntheticAnswerer(true) });
+    const { out, error } = await run([
+      "--base-url",
+      server.url,
+      "--model",
+      "m",
+      "--n-samples",
+      "3",
+      "--n",
+      "2",
+      "--prompt",
+      "plain",
+    ]);
+    expect(error).toBeUndefined();
+    const lines = out.trim().split("\n");
+    expect(lines[0]).toBe(
+      "[0] ✗ q: What is the capital of France? gold=Paris → not Paris-ish | not Paris-ish (0/2)",
+    );
+    expect(lines[3]).toMatch(/^m: correct 0\/3; completions correct 0\/6; /);
+    expect(server.requests.map((r) => r.body?.n)).toEqual([2, 2, 2]);
+    expect(server.requests[0]?.body?.messages[0]?.role).toBe("system");
+  });
+
+  it("reads plain and KeyChain JSONL input", async () => {
+    server = await startOpenAIServer();
+    dir = await mkdtemp(join(tmpdir(), "api-test-"));
+    const file = join(dir, "in.jsonl");
+    const plain = {
+      input: "Who? [gold: Ada]",
+      context: "Passage 1:\nAda.",
+      answers: ["Ada"],
+      answer_aliases: [],
+    };
+    const keychain = {
+      input: "Where? [gold: Rome]",
+      context: "c",
+      answers: ["Rome"],
+      distractor_context: 'Passage 1:\nRome. {"k1": "Where? [gold: Rome]"}.',
+      chain_head_with_question: "k1",
+    };
+    await writeFile(file, `${JSON.stringify(plain)}\n${JSON.stringify(keychain)}\n`);
+    const { out, error } = await run(["--base-url", server.url, "--model", "m", "--input", file]);
+    expect(error).toBeUndefined();
+    expect(out).toContain("[0] ✓ q: Who? [gold: Ada] gold=Ada → Ada");
+    expect(out).toContain("[1] ✓ q: Where? [gold: Rome] gold=Rome → Rome");
+    expect(out).toContain("correct 2/2");
+    expect(server.requests[1]?.body?.messages[1]?.content).toContain("starting from k1.");
+  });
+
+  it("names the field of an input file of the wrong kind", async () => {
+    dir = await mkdtemp(join(tmpdir(), "api-test-"));
+    const file = join(dir, "wrong.jsonl");
+    await writeFile(file, `${JSON.stringify({ text: "x", gold: ["y"] })}\n`);
+    const { error } = await run(["--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--input", file]);
+    expect(String(error)).toMatch(/wrong\.jsonl" line 1, field "input".*plain or KeyChain/);
+  });
+
+  it("fails with a clear message on 401", async () => {
+    server = await startOpenAIServer({ apiKey: "secret", answer: syntheticAnswerer() });
+    const { out, error } = await run(["--base-url", server.url, "--model", "m", "--api-key", "nope"]);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect((error as RemoteError).message).toMatch(
+      /^10 of 10 requests failed; the first: .*401 Unauthorized.*API key/,
+    );
+    expect(out).toContain("[0] ✗ q: What is the capital of France? gold=Paris → request failed:");
+    expect(server.requests).toHaveLength(10);
+  });
+
+  it("fails with a clear message on a wrong model name", async () => {
+    server = await startOpenAIServer({ models: ["served"], answer: syntheticAnswerer() });
+    const { error } = await run(["--base-url", server.url, "--model", "other", "--n-samples", "2"]);
+    expect((error as Error).message).toMatch(/Model "other" was not found/);
+  });
+
+  it("fails with a clear message when the server is unreachable", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const address = probe.address() as { port: number };
+        probe.close(() => resolve(address.port));
+      });
+    });
+    const url = `http://127.0.0.1:${port}/v1`;
+    const { error } = await run([
+      "--base-url",
+      url,
+      "--model",
+      "m",
+      "--n-samples",
+      "2",
+      "--max-retries",
+      "0",
+    ]);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect((error as Error).message).toContain(`2 of 2 requests failed; the first: Chat request to ${url}`);
+  });
+
+  it("rejects an unknown --prompt", async () => {
+    const { error } = await run(["--base-url", "http://x/v1", "--model", "m", "--prompt", "cot"]);
+    expect(String(error)).toContain("--prompt must be answer-is or plain");
+  });
+});
