@@ -7,6 +7,7 @@ import { registerExport } from "./export.js";
 import { registerKeychain } from "./keychain.js";
 import { registerMerge, registerPipeline } from "./pipeline.js";
 import { registerPlain } from "./plain.js";
+import { registerRollout } from "./rollout.js";
 import { registerScore } from "./score.js";
 import { registerVerify } from "./verify.js";
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerMerge(program);
   registerScore(program);
   registerApiTest(program);
+  registerRollout(program);
   registerDownload(program);
   registerDemo(program);
   return program;

@@ -1,0 +1,139 @@
+/**
+ * The crash-safe journal of a rollout run: a header line naming the settings it was written with, then one
+ * line per finished input index, appended (and synced) as records finish, in any order. A torn last line (the
+ * process killed mid-write) is dropped on reading and cut off before appending resumes.
+ */
+import { type FileHandle, open, readFile, truncate } from "node:fs/promises";
+import { ConfigError, InputError } from "../errors.js";
+
+export const JOURNAL_KIND = "keychain-synth rollout journal";
+
+export interface JournalHeader {
+  journal: typeof JOURNAL_KIND;
+  version: 1;
+  /** SHA-256 of `settings`, compared on resume. */
+  fingerprint: string;
+  settings: Record<string, unknown>;
+}
+
+/** One finished input record: its 0-based index in the input file and the fields the rollout adds. */
+export interface JournalEntry {
+  i: number;
+  r: Record<string, unknown>;
+}
+
+/** Reads `path` if it exists: the header and the finished entries by index (`undefined` when absent). */
+export async function readJournal(
+  path: string,
+  expected: JournalHeader,
+): Promise<{ entries: Map<number, JournalEntry>; validBytes: number; size: number } | undefined> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+  const entries = new Map<number, JournalEntry>();
+  let start = 0;
+  let validBytes = 0;
+  let line = 0;
+  while (start < buf.length) {
+    const nl = buf.indexOf(0x0a, start);
+    const end = nl < 0 ? buf.length : nl;
+    const text = buf.subarray(start, end).toString("utf8");
+    line++;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      // Only the last line can be torn by a crash; anything earlier is damage we must not paper over.
+      if (nl < 0) break;
+      throw new InputError(`invalid JSON in the rollout journal: ${(e as Error).message}`, {
+        file: path,
+        line,
+      });
+    }
+    if (line === 1) checkHeader(value, expected, path);
+    else {
+      const entry = value as JournalEntry;
+      if (!Number.isInteger(entry?.i) || typeof entry.r !== "object" || entry.r === null)
+        throw new InputError("expected a journal entry {i, r}", { file: path, line });
+      if (!entries.has(entry.i)) entries.set(entry.i, entry);
+    }
+    if (nl < 0) break; // complete JSON without its newline: kept, the newline is added on open
+    start = nl + 1;
+    validBytes = start;
+  }
+  // An unterminated but complete last line counts as valid; a torn one does not.
+  const lastComplete = validBytes < buf.length && isCompleteJson(buf.subarray(validBytes));
+  return { entries, validBytes: lastComplete ? buf.length : validBytes, size: buf.length };
+}
+
+function isCompleteJson(bytes: Buffer): boolean {
+  try {
+    JSON.parse(bytes.toString("utf8"));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function checkHeader(value: unknown, expected: JournalHeader, path: string): void {
+  const header = value as Partial<JournalHeader> | null;
+  if (header === null || typeof header !== "object" || header.journal !== JOURNAL_KIND)
+    throw new InputError("expected a rollout journal header on line 1", { file: path, line: 1 });
+  if (header.fingerprint === expected.fingerprint) return;
+  const was = header.settings ?? {};
+  const diffs = Object.keys({ ...was, ...expected.settings })
+    .filter((k) => JSON.stringify(was[k]) !== JSON.stringify(expected.settings[k]))
+    .map((k) => `${k}: journal ${JSON.stringify(was[k])}, now ${JSON.stringify(expected.settings[k])}`);
+  throw new ConfigError(
+    `Cannot resume from the journal "${path}": it was written with different settings (${diffs.join("; ") || "fingerprint differs"}). Rerun with the same options, or delete the journal to start over.`,
+  );
+}
+
+/** An append-only journal file; every line is written and synced before `append` resolves. */
+export class JournalWriter {
+  private chain: Promise<void> = Promise.resolve();
+  private constructor(private readonly handle: FileHandle) {}
+
+  /**
+   * Opens `path` for appending. A fresh journal gets `header`; an existing one is cut back to `validBytes`
+   * (dropping a torn last line) and given a final newline if its last complete line lacks one.
+   */
+  static async open(
+    path: string,
+    header: JournalHeader,
+    existing: { validBytes: number; size: number } | undefined,
+  ): Promise<JournalWriter> {
+    if (existing && existing.validBytes < existing.size) await truncate(path, existing.validBytes);
+    const fresh = existing === undefined || existing.validBytes === 0;
+    const handle = await open(path, fresh ? "w" : "a+");
+    const writer = new JournalWriter(handle);
+    if (fresh) await writer.append(header);
+    else {
+      const { size } = await handle.stat();
+      const last = Buffer.alloc(1);
+      await handle.read(last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) await handle.write("\n");
+    }
+    return writer;
+  }
+
+  /** Appends one JSON line; appends are serialised so lines never interleave. */
+  append(value: unknown): Promise<void> {
+    const text = `${JSON.stringify(value)}\n`;
+    const next = this.chain.then(async () => {
+      await this.handle.write(text);
+      await this.handle.datasync();
+    });
+    this.chain = next.catch(() => {});
+    return next;
+  }
+
+  async close(): Promise<void> {
+    await this.chain;
+    await this.handle.close();
+  }
+}

@@ -1,0 +1,387 @@
+/**
+ * Rollouts (reference §10.1, §10.3): for each input record, `n` completions from an OpenAI-compatible server,
+ * scored with sub_em / em / f1. Resumable and crash-safe through a journal next to the output (see
+ * {@link JournalWriter}); the final file is written in input order, atomically, once every record is done.
+ */
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rm, stat } from "node:fs/promises";
+import { basename, dirname, extname, join, resolve } from "node:path";
+import { ConfigError, InputError, KeychainError, RemoteError } from "../errors.js";
+import { detectKind, type ExportKind, type ExportRecord, parseExportLine } from "../export/records.js";
+import type { SystemPrompt } from "../export/verl-row.js";
+import { AtomicFile } from "../io/atomic.js";
+import type { ChatMessage, ChatPool } from "../llm/index.js";
+import { ANSWER_IS_PROMPT_TEMPLATE, fillTemplate } from "../prompt/stage-templates.js";
+import { QWEN_ORZ_BOXED_SYSTEM, renderKeychainUser, renderPlainUser } from "../prompt/templates.js";
+import { type Extractor, type ScoredTrajectory, type ScoreMode, scoreTrajectory } from "../scoring/index.js";
+import { JOURNAL_KIND, type JournalHeader, JournalWriter, readJournal } from "./rollout-journal.js";
+
+export type RolloutPrompt = "plain" | "answer-is" | "keychain" | "auto";
+export const ROLLOUT_PROMPTS: readonly RolloutPrompt[] = ["plain", "answer-is", "keychain", "auto"];
+export const SYSTEM_PROMPTS: readonly SystemPrompt[] = ["none", "qwen_orz_boxed"];
+
+/** What callers write. */
+export interface RolloutOptions {
+  /** JSONL of plain or KeyChain records. */
+  input: string;
+  model: string;
+  /** Completions per record. @default 4 */
+  n?: number;
+  /** @default 0.6 */
+  temperature?: number;
+  /** @default server default */
+  topP?: number;
+  /** @default 4096 */
+  maxTokens?: number;
+  /** @default "auto" (KeyChain prompt for KeyChain records, plain prompt otherwise) */
+  prompt?: RolloutPrompt;
+  /** @default "none" */
+  systemPrompt?: SystemPrompt;
+  /** @default "answer-is" with the answer-is prompt, "thinking" otherwise */
+  extractor?: Extractor;
+  /** @default "default" */
+  mode?: ScoreMode;
+  /** First record (0-based). @default 0 */
+  startIdx?: number;
+  /** End record, exclusive; -1 = to the end. @default -1 */
+  endIdx?: number;
+  /** Output folder. @default "trajectories" */
+  out?: string;
+}
+
+export interface ResolvedRolloutOptions {
+  input: string;
+  model: string;
+  n: number;
+  temperature: number;
+  topP: number | undefined;
+  maxTokens: number;
+  prompt: RolloutPrompt;
+  systemPrompt: SystemPrompt;
+  extractor: Extractor;
+  mode: ScoreMode;
+  startIdx: number;
+  endIdx: number;
+  out: string;
+}
+
+export interface RolloutDeps {
+  pool: Pick<ChatPool, "chat" | "options">;
+  /** Aborts in-flight requests; finished records stay in the journal. */
+  signal?: AbortSignal;
+  /** Called after each record is safely in the journal. */
+  onProgress?: (done: number, total: number) => void;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+export interface RolloutSummary {
+  outputPath: string;
+  /** Records in the selected range. */
+  records: number;
+  /** Records found finished in the journal at start. */
+  resumed: number;
+  /** True when the output already existed with no journal: nothing was sent. */
+  alreadyComplete: boolean;
+  /** Chat calls that finished in this run. */
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** Trajectories with `content: null` (or missing choices), scored 0. */
+  emptyTrajectories: number;
+  /** Records with at least one correct trajectory, over all records of the output. */
+  anyCorrect: number;
+  meanPassRate: number;
+  ms: number;
+}
+
+/** Interrupted by the caller's signal (Ctrl-C); the journal keeps what finished. */
+export class RolloutInterruptedError extends KeychainError {
+  override name = "RolloutInterruptedError";
+  override readonly exitCode = 130;
+}
+
+export function resolveRolloutOptions(o: RolloutOptions): ResolvedRolloutOptions {
+  const problems: string[] = [];
+  const n = o.n ?? 4;
+  if (!Number.isInteger(n) || n < 1) problems.push(`n must be a positive integer, got ${n}`);
+  const temperature = o.temperature ?? 0.6;
+  if (!(temperature >= 0)) problems.push(`temperature must be ≥ 0, got ${temperature}`);
+  const maxTokens = o.maxTokens ?? 4096;
+  if (!Number.isInteger(maxTokens) || maxTokens < 1)
+    problems.push(`max tokens must be a positive integer, got ${maxTokens}`);
+  const prompt = o.prompt ?? "auto";
+  if (!ROLLOUT_PROMPTS.includes(prompt))
+    problems.push(`prompt must be one of ${ROLLOUT_PROMPTS.join(", ")}, got ${JSON.stringify(prompt)}`);
+  const systemPrompt = o.systemPrompt ?? "none";
+  if (!SYSTEM_PROMPTS.includes(systemPrompt))
+    problems.push(`system prompt must be none or qwen_orz_boxed, got ${JSON.stringify(systemPrompt)}`);
+  const startIdx = o.startIdx ?? 0;
+  const endIdx = o.endIdx ?? -1;
+  if (!Number.isInteger(startIdx) || startIdx < 0) problems.push(`start index must be ≥ 0, got ${startIdx}`);
+  if (!Number.isInteger(endIdx) || endIdx < -1) problems.push(`end index must be ≥ -1, got ${endIdx}`);
+  if (o.model === "") problems.push("a model name is needed");
+  if (problems.length > 0) throw new ConfigError(`Invalid rollout options: ${problems.join("; ")}.`);
+  return {
+    input: o.input,
+    model: o.model,
+    n,
+    temperature,
+    topP: o.topP,
+    maxTokens,
+    prompt,
+    systemPrompt,
+    extractor: o.extractor ?? (prompt === "answer-is" ? "answer-is" : "thinking"),
+    mode: o.mode ?? "default",
+    startIdx,
+    endIdx,
+    out: o.out ?? "trajectories",
+  };
+}
+
+/** `{out}/{basename(dirname(input))}/{stem(input)}-{model with "/" → "_"}.jsonl` */
+export function rolloutOutputPath(o: Pick<ResolvedRolloutOptions, "input" | "model" | "out">): string {
+  const dataset = basename(dirname(resolve(o.input)));
+  const stem = basename(o.input, extname(o.input));
+  return join(o.out, dataset, `${stem}-${o.model.replaceAll("/", "_")}.jsonl`);
+}
+
+/** The user message of a record under a prompt choice. */
+export function rolloutUserMessage(record: ExportRecord, prompt: RolloutPrompt): string {
+  const kind = prompt === "auto" ? (record.kind === "keychain" ? "keychain" : "plain") : prompt;
+  switch (kind) {
+    case "keychain":
+      return renderKeychainUser(record.promptVariant ?? "default", record.context, record.chainHead ?? "");
+    case "answer-is":
+      return fillTemplate(ANSWER_IS_PROMPT_TEMPLATE, { context: record.context, input: record.input });
+    default:
+      return renderPlainUser(record.context, record.input);
+  }
+}
+
+export function rolloutMessages(record: ExportRecord, o: ResolvedRolloutOptions): ChatMessage[] {
+  const user: ChatMessage = { role: "user", content: rolloutUserMessage(record, o.prompt) };
+  return o.systemPrompt === "qwen_orz_boxed"
+    ? [{ role: "system", content: QWEN_ORZ_BOXED_SYSTEM }, user]
+    : [user];
+}
+
+/** The fields a rollout adds to an input record (key order as the original). */
+export function scoreRollout(
+  texts: readonly (string | null)[],
+  record: ExportRecord,
+  o: ResolvedRolloutOptions,
+): { model: string; trajectories: ScoredTrajectory[]; num_correct: number; pass_rate: number } {
+  const trajectories = Array.from({ length: o.n }, (_, k) =>
+    scoreTrajectory(texts[k] ?? "", record.answers, {
+      extractor: o.extractor,
+      mode: o.mode,
+      aliases: record.aliases,
+    }),
+  );
+  const numCorrect = trajectories.reduce((s, t) => s + t.is_correct, 0);
+  return {
+    model: o.model,
+    trajectories,
+    num_correct: numCorrect,
+    pass_rate: Math.round((numCorrect / o.n) * 1e4) / 1e4,
+  };
+}
+
+interface InputLine {
+  index: number;
+  text: string;
+  record: ExportRecord;
+}
+
+async function readInput(path: string): Promise<{ lines: InputLine[]; hash: string; size: number }> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(path);
+  } catch (e) {
+    throw new InputError(`cannot open the file: ${(e as Error).message}`, { file: path }, { cause: e });
+  }
+  const lines: InputLine[] = [];
+  let kind: ExportKind | undefined;
+  buf
+    .toString("utf8")
+    .split("\n")
+    .forEach((raw, at) => {
+      const text = raw.replace(/\r$/, "");
+      if (text.trim() === "") return;
+      const record = parseExportLine(text, kind, { file: path, line: at + 1 });
+      kind ??= detectKind(JSON.parse(text) as Record<string, unknown>);
+      lines.push({ index: lines.length, text, record });
+    });
+  if (lines.length === 0) throw new InputError("the file holds no records", { file: path });
+  return { lines, hash: createHash("sha256").update(buf).digest("hex"), size: buf.length };
+}
+
+function journalHeader(o: ResolvedRolloutOptions, input: { hash: string; size: number }): JournalHeader {
+  const settings: Record<string, unknown> = {
+    model: o.model,
+    n: o.n,
+    temperature: o.temperature,
+    top_p: o.topP ?? null,
+    max_tokens: o.maxTokens,
+    prompt: o.prompt,
+    system_prompt: o.systemPrompt,
+    extractor: o.extractor,
+    mode: o.mode,
+    start_idx: o.startIdx,
+    end_idx: o.endIdx,
+    input_size: input.size,
+    input_sha256: input.hash,
+  };
+  const fingerprint = createHash("sha256").update(JSON.stringify(settings)).digest("hex");
+  return { journal: JOURNAL_KIND, version: 1, fingerprint, settings };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Runs (or resumes) a rollout. Finished records go to `<output>.partial.jsonl` as they finish; when every
+ * record is done the output is written in input order (temp file + rename) and the journal removed.
+ * Throws {@link RolloutInterruptedError} on abort and the pool's {@link RemoteError} on a failed request,
+ * both leaving the journal for the next start.
+ */
+export async function runRollout(options: RolloutOptions, deps: RolloutDeps): Promise<RolloutSummary> {
+  const now = deps.now ?? Date.now;
+  const t0 = now();
+  const o = resolveRolloutOptions(options);
+  const outputPath = rolloutOutputPath(o);
+  const journalPath = `${outputPath}.partial.jsonl`;
+  const input = await readInput(o.input);
+  const end = o.endIdx === -1 ? input.lines.length : Math.min(o.endIdx, input.lines.length);
+  const selected = input.lines.slice(o.startIdx, end);
+  if (selected.length === 0)
+    throw new ConfigError(
+      `No records selected: "${o.input}" has ${input.lines.length} records, start ${o.startIdx}, end ${o.endIdx}.`,
+    );
+  if (o.prompt === "keychain" && selected.some((l) => l.record.kind !== "keychain"))
+    throw new ConfigError(
+      `--prompt keychain needs KeyChain records, but "${o.input}" holds plain records (no distractor_context).`,
+    );
+  const summary: RolloutSummary = {
+    outputPath,
+    records: selected.length,
+    resumed: 0,
+    alreadyComplete: false,
+    requests: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    emptyTrajectories: 0,
+    anyCorrect: 0,
+    meanPassRate: 0,
+    ms: 0,
+  };
+  const header = journalHeader(o, input);
+  const existing = await readJournal(journalPath, header);
+  if (existing === undefined && (await exists(outputPath))) {
+    summary.alreadyComplete = true;
+    summary.resumed = selected.length;
+    await tally(outputPath, summary);
+    summary.ms = now() - t0;
+    return summary;
+  }
+  const done = existing?.entries ?? new Map();
+  summary.resumed = selected.filter((l) => done.has(l.index)).length;
+  const pending = selected.filter((l) => !done.has(l.index));
+
+  await mkdir(dirname(outputPath), { recursive: true });
+  const journal = await JournalWriter.open(journalPath, header, existing);
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(deps.signal?.reason);
+  if (deps.signal?.aborted) onAbort();
+  deps.signal?.addEventListener("abort", onAbort, { once: true });
+  let firstError: unknown;
+  let finished = summary.resumed;
+  let next = 0;
+  const worker = async () => {
+    while (!stop.signal.aborted && next < pending.length) {
+      const line = pending[next++] as InputLine;
+      try {
+        const result = await deps.pool.chat(
+          {
+            model: o.model,
+            messages: rolloutMessages(line.record, o),
+            n: o.n,
+            temperature: o.temperature,
+            maxTokens: o.maxTokens,
+            ...(o.topP !== undefined ? { topP: o.topP } : {}),
+          },
+          stop.signal,
+        );
+        const r = scoreRollout(result.choices, line.record, o);
+        await journal.append({ i: line.index, r });
+        done.set(line.index, { i: line.index, r });
+        summary.requests++;
+        summary.promptTokens += result.usage?.promptTokens ?? 0;
+        summary.completionTokens += result.usage?.completionTokens ?? 0;
+        for (let k = 0; k < o.n; k++) if ((result.choices[k] ?? null) === null) summary.emptyTrajectories++;
+        deps.onProgress?.(++finished, selected.length);
+      } catch (error) {
+        if (firstError === undefined && !stop.signal.aborted) firstError = error;
+        stop.abort(error);
+      }
+    }
+  };
+  try {
+    const workers = Math.max(1, Math.min(deps.pool.options.concurrency, pending.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+  } finally {
+    deps.signal?.removeEventListener("abort", onAbort);
+    await journal.close();
+  }
+  const kept = `${finished} of ${selected.length} records are kept in "${journalPath}"; rerun the same command to resume`;
+  if (deps.signal?.aborted) throw new RolloutInterruptedError(`Rollout interrupted: ${kept}.`);
+  if (firstError !== undefined) {
+    if (firstError instanceof RemoteError)
+      throw new RemoteError(`${firstError.message} (${kept})`, firstError.url, firstError.status, {
+        cause: firstError,
+      });
+    if (firstError instanceof KeychainError) throw firstError;
+    throw new RemoteError(
+      `Rollout request failed: ${(firstError as Error)?.message ?? String(firstError)} (${kept})`,
+      "",
+      undefined,
+      { cause: firstError },
+    );
+  }
+
+  const file = await AtomicFile.open(outputPath);
+  try {
+    for (const line of selected) {
+      const entry = done.get(line.index);
+      if (entry === undefined) throw new Error(`rollout: record ${line.index} missing after the run`);
+      await file.write(`${JSON.stringify({ ...(JSON.parse(line.text) as object), ...entry.r })}\n`);
+    }
+    await file.commit();
+  } catch (e) {
+    await file.abort();
+    throw e;
+  }
+  await rm(journalPath, { force: true });
+  await tally(outputPath, summary);
+  summary.ms = now() - t0;
+  return summary;
+}
+
+/** Any-correct count and mean pass rate over the output file. */
+async function tally(path: string, summary: RolloutSummary): Promise<void> {
+  const lines = (await readFile(path, "utf8")).split("\n").filter((l) => l !== "");
+  let any = 0;
+  let rate = 0;
+  for (const l of lines) {
+    const r = JSON.parse(l) as { num_correct?: number; pass_rate?: number };
+    if ((r.num_correct ?? 0) > 0) any++;
+    rate += r.pass_rate ?? 0;
+  }
+  summary.anyCorrect = any;
+  summary.meanPassRate = lines.length > 0 ? rate / lines.length : 0;
+}
