@@ -7,6 +7,7 @@ import { registerExport } from "./export.js";
 import { registerKeychain } from "./keychain.js";
 import { registerMerge, registerPipeline } from "./pipeline.js";
 import { registerPlain } from "./plain.js";
+import { registerReason } from "./reason.js";
 import { registerRollout } from "./rollout.js";
 import { registerScore } from "./score.js";
 import { registerVerify } from "./verify.js";
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerScore(program);
   registerApiTest(program);
   registerRollout(program);
+  registerReason(program);
   registerDownload(program);
   registerDemo(program);
   return program;

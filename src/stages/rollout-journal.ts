@@ -1,5 +1,5 @@
 /**
- * The crash-safe journal of a rollout run: a header line naming the settings it was written with, then one
+ * The crash-safe journal of a resumable stage (rollout, reason): a header line naming the settings it was written with, then one
  * line per finished input index, appended (and synced) as records finish, in any order. A torn last line (the
  * process killed mid-write) is dropped on reading and cut off before appending resumes.
  */
@@ -9,14 +9,15 @@ import { ConfigError, InputError } from "../errors.js";
 export const JOURNAL_KIND = "keychain-synth rollout journal";
 
 export interface JournalHeader {
-  journal: typeof JOURNAL_KIND;
+  /** What wrote the journal, e.g. {@link JOURNAL_KIND}; a journal of another kind is refused on resume. */
+  journal: string;
   version: 1;
   /** SHA-256 of `settings`, compared on resume. */
   fingerprint: string;
   settings: Record<string, unknown>;
 }
 
-/** One finished input record: its 0-based index in the input file and the fields the rollout adds. */
+/** One finished input record: its 0-based index in the input file and the fields the stage adds. */
 export interface JournalEntry {
   i: number;
   r: Record<string, unknown>;
@@ -49,7 +50,7 @@ export async function readJournal(
     } catch (e) {
       // Only the last line can be torn by a crash; anything earlier is damage we must not paper over.
       if (nl < 0) break;
-      throw new InputError(`invalid JSON in the rollout journal: ${(e as Error).message}`, {
+      throw new InputError(`invalid JSON in the ${kindName(expected)}: ${(e as Error).message}`, {
         file: path,
         line,
       });
@@ -79,10 +80,15 @@ function isCompleteJson(bytes: Buffer): boolean {
   }
 }
 
+/** "rollout journal" for {@link JOURNAL_KIND}, "reason journal" for "keychain-synth reason journal". */
+function kindName(expected: JournalHeader): string {
+  return expected.journal.replace(/^keychain-synth /, "");
+}
+
 function checkHeader(value: unknown, expected: JournalHeader, path: string): void {
   const header = value as Partial<JournalHeader> | null;
-  if (header === null || typeof header !== "object" || header.journal !== JOURNAL_KIND)
-    throw new InputError("expected a rollout journal header on line 1", { file: path, line: 1 });
+  if (header === null || typeof header !== "object" || header.journal !== expected.journal)
+    throw new InputError(`expected a ${kindName(expected)} header on line 1`, { file: path, line: 1 });
   if (header.fingerprint === expected.fingerprint) return;
   const was = header.settings ?? {};
   const diffs = Object.keys({ ...was, ...expected.settings })

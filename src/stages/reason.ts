@@ -1,0 +1,350 @@
+/**
+ * Reasoning-trace extraction (reference §9.1): for each record, one user message built from a reasoning
+ * template, `n` completions. Unlike the original (W25) the output keeps input order, and a request that still
+ * fails after the pool's retries is recorded as a failure (`reasonings: []`, `error`), never as a reasoning
+ * string. Resumable and crash-safe through the rollout journal; the output is written atomically at the end.
+ */
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rm, stat } from "node:fs/promises";
+import { dirname } from "node:path";
+import { ConfigError, describeType, InputError, KeychainError, RemoteError } from "../errors.js";
+import { AtomicFile } from "../io/atomic.js";
+import type { ChatPool } from "../llm/index.js";
+import { fillTemplate, REASONING_TEMPLATES, type ReasoningTemplate } from "../prompt/stage-templates.js";
+import { type JournalEntry, type JournalHeader, JournalWriter, readJournal } from "./rollout-journal.js";
+
+export const REASON_JOURNAL_KIND = "keychain-synth reason journal";
+export const REASONING_TEMPLATE_NAMES = Object.keys(REASONING_TEMPLATES) as ReasoningTemplate[];
+
+/** What callers write. */
+export interface ReasonOptions {
+  /** JSONL of records with `input`, `context`, `answers` (and optionally `index`). */
+  input: string;
+  /** JSONL written in input order. */
+  output: string;
+  model: string;
+  /** @default "basic" */
+  template?: ReasoningTemplate;
+  /** Completions per record (`n`). @default 1 */
+  numSequences?: number;
+  /** @default 0.0 */
+  temperature?: number;
+}
+
+export interface ResolvedReasonOptions {
+  input: string;
+  output: string;
+  model: string;
+  template: ReasoningTemplate;
+  numSequences: number;
+  temperature: number;
+}
+
+export interface ReasonDeps {
+  pool: Pick<ChatPool, "chat" | "options">;
+  /** Aborts in-flight requests; finished records stay in the journal. */
+  signal?: AbortSignal;
+  /** Called after each record is safely in the journal. */
+  onProgress?: (done: number, total: number) => void;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+export interface ReasonSummary {
+  outputPath: string;
+  rows: number;
+  /** Rows found finished in the journal at start (journaled failures are re-sent, not counted). */
+  resumed: number;
+  /** True when the output already existed with no journal: nothing was sent. */
+  alreadyComplete: boolean;
+  /** Chat calls that finished (successfully or not) in this run. */
+  requests: number;
+  /** Rows of the output recorded as failures. */
+  failures: number;
+  /** Choices with `content: null` dropped in this run. */
+  nullContents: number;
+  promptTokens: number;
+  completionTokens: number;
+  ms: number;
+}
+
+/** One output row, key order as the original. */
+export interface ReasonRow {
+  index: unknown;
+  input: string;
+  context: string;
+  answer: string;
+  reasonings: string[];
+  error?: string;
+}
+
+/** Interrupted by the caller's signal (Ctrl-C); the journal keeps what finished. */
+export class ReasonInterruptedError extends KeychainError {
+  override name = "ReasonInterruptedError";
+  override readonly exitCode = 130;
+}
+
+export function resolveReasonOptions(o: ReasonOptions): ResolvedReasonOptions {
+  const problems: string[] = [];
+  const template = o.template ?? "basic";
+  if (!REASONING_TEMPLATE_NAMES.includes(template))
+    problems.push(
+      `template must be one of ${REASONING_TEMPLATE_NAMES.join(", ")}, got ${JSON.stringify(template)}`,
+    );
+  const numSequences = o.numSequences ?? 1;
+  if (!Number.isInteger(numSequences) || numSequences < 1)
+    problems.push(`num sequences must be a positive integer, got ${numSequences}`);
+  const temperature = o.temperature ?? 0;
+  if (!(temperature >= 0)) problems.push(`temperature must be ≥ 0, got ${temperature}`);
+  if (o.model === "") problems.push("a model name is needed");
+  if (o.output === o.input) problems.push(`output must differ from the input "${o.input}"`);
+  if (problems.length > 0) throw new ConfigError(`Invalid reason options: ${problems.join("; ")}.`);
+  return { input: o.input, output: o.output, model: o.model, template, numSequences, temperature };
+}
+
+/** A validated input record. */
+export interface ReasonRecord {
+  index: unknown;
+  input: string;
+  context: string;
+  answers: string[];
+}
+
+/** The user message of a record: the template filled with `question`, `context` and the first gold answer. */
+export function reasonUserMessage(record: ReasonRecord, template: ReasoningTemplate): string {
+  return fillTemplate(REASONING_TEMPLATES[template], {
+    question: record.input,
+    context: record.context,
+    answer: record.answers[0] ?? "",
+  });
+}
+
+/**
+ * Whether a failed request means the run cannot go on rather than that this one prompt failed. Fatal: a
+ * wrong key (401/403), a wrong model (404), a network failure after the retries (server unreachable or
+ * down), anything that is not a {@link RemoteError} (a bug). Fatal failures stop the run with the journal
+ * kept; the others (a status the server keeps giving for this prompt: 5xx after the retries, 400, …)
+ * become failure rows.
+ */
+export function isFatalReasonFailure(error: unknown): boolean {
+  if (!(error instanceof RemoteError)) return true;
+  return error.status === undefined || error.status === 401 || error.status === 403 || error.status === 404;
+}
+
+/** Parses one JSONL line into a record; `position` is its 0-based place among records. */
+export function parseReasonLine(text: string, position: number, place: { file: string; line: number }) {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`invalid JSON: ${(e as Error).message}`, place);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw new InputError(`expected a JSON object, got ${describeType(value)}`, place);
+  const v = value as Record<string, unknown>;
+  for (const field of ["input", "context"] as const)
+    if (typeof v[field] !== "string")
+      throw new InputError(`expected a string, got ${describeType(v[field])}`, { ...place, field });
+  const answers = v.answers;
+  if (!Array.isArray(answers) || answers.length === 0 || typeof answers[0] !== "string")
+    throw new InputError(
+      `expected a non-empty array of strings, got ${Array.isArray(answers) ? "an empty or non-string array" : describeType(answers)}`,
+      { ...place, field: "answers" },
+    );
+  return {
+    index: v.index ?? position,
+    input: v.input as string,
+    context: v.context as string,
+    answers: answers as string[],
+  } satisfies ReasonRecord;
+}
+
+async function readInput(path: string): Promise<{ records: ReasonRecord[]; hash: string; size: number }> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(path);
+  } catch (e) {
+    throw new InputError(`cannot open the file: ${(e as Error).message}`, { file: path }, { cause: e });
+  }
+  const records: ReasonRecord[] = [];
+  buf
+    .toString("utf8")
+    .split("\n")
+    .forEach((raw, at) => {
+      const text = raw.replace(/\r$/, "");
+      if (text.trim() !== "")
+        records.push(parseReasonLine(text, records.length, { file: path, line: at + 1 }));
+    });
+  if (records.length === 0) throw new InputError("the file holds no records", { file: path });
+  return { records, hash: createHash("sha256").update(buf).digest("hex"), size: buf.length };
+}
+
+function journalHeader(o: ResolvedReasonOptions, input: { hash: string; size: number }): JournalHeader {
+  const settings: Record<string, unknown> = {
+    model: o.model,
+    template: o.template,
+    num_sequences: o.numSequences,
+    temperature: o.temperature,
+    input_size: input.size,
+    input_sha256: input.hash,
+  };
+  const fingerprint = createHash("sha256").update(JSON.stringify(settings)).digest("hex");
+  return { journal: REASON_JOURNAL_KIND, version: 1, fingerprint, settings };
+}
+
+/** What the journal keeps per record: the reasonings, or the failure. */
+interface ReasonResult {
+  reasonings: string[];
+  error?: string;
+}
+
+const isFailure = (e: JournalEntry | undefined): boolean => e !== undefined && "error" in e.r;
+
+/**
+ * Runs (or resumes) reasoning extraction. Records finish into `<output>.partial.jsonl`; journaled failures
+ * are re-sent on resume. When every record is done the output is written in input order (temp file +
+ * rename) and the journal removed. Throws {@link ReasonInterruptedError} on abort and a {@link RemoteError}
+ * on a fatal failure ({@link isFatalReasonFailure}), both leaving the journal for the next start.
+ */
+export async function runReason(options: ReasonOptions, deps: ReasonDeps): Promise<ReasonSummary> {
+  const now = deps.now ?? Date.now;
+  const t0 = now();
+  const o = resolveReasonOptions(options);
+  const journalPath = `${o.output}.partial.jsonl`;
+  const { records, hash, size } = await readInput(o.input);
+  const summary: ReasonSummary = {
+    outputPath: o.output,
+    rows: records.length,
+    resumed: 0,
+    alreadyComplete: false,
+    requests: 0,
+    failures: 0,
+    nullContents: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    ms: 0,
+  };
+  const header = journalHeader(o, { hash, size });
+  const existing = await readJournal(journalPath, header);
+  if (existing === undefined && (await exists(o.output))) {
+    summary.alreadyComplete = true;
+    summary.resumed = records.length;
+    summary.failures = (await readFile(o.output, "utf8"))
+      .split("\n")
+      .filter((l) => /"error":/.test(l)).length;
+    summary.ms = now() - t0;
+    return summary;
+  }
+  const done = existing?.entries ?? new Map<number, JournalEntry>();
+  const pending = records.map((_, i) => i).filter((i) => !done.has(i) || isFailure(done.get(i)));
+  summary.resumed = records.length - pending.length;
+
+  await mkdir(dirname(o.output), { recursive: true });
+  const journal = await JournalWriter.open(journalPath, header, existing);
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(deps.signal?.reason);
+  if (deps.signal?.aborted) onAbort();
+  deps.signal?.addEventListener("abort", onAbort, { once: true });
+  let fatal: unknown;
+  let finished = summary.resumed;
+  let next = 0;
+  const worker = async () => {
+    while (!stop.signal.aborted && next < pending.length) {
+      const i = pending[next++] as number;
+      const record = records[i] as ReasonRecord;
+      let r: ReasonResult;
+      try {
+        const result = await deps.pool.chat(
+          {
+            model: o.model,
+            messages: [{ role: "user", content: reasonUserMessage(record, o.template) }],
+            n: o.numSequences,
+            temperature: o.temperature,
+          },
+          stop.signal,
+        );
+        const texts = result.choices.filter((c): c is string => c !== null);
+        summary.nullContents += result.choices.length - texts.length;
+        summary.promptTokens += result.usage?.promptTokens ?? 0;
+        summary.completionTokens += result.usage?.completionTokens ?? 0;
+        r = { reasonings: texts };
+      } catch (error) {
+        if (stop.signal.aborted) break;
+        if (isFatalReasonFailure(error)) {
+          fatal ??= error;
+          stop.abort(error);
+          break;
+        }
+        r = { reasonings: [], error: (error as Error).message };
+      }
+      try {
+        await journal.append({ i, r });
+      } catch (error) {
+        fatal ??= error;
+        stop.abort(error);
+        break;
+      }
+      done.set(i, { i, r: r as unknown as Record<string, unknown> });
+      summary.requests++;
+      deps.onProgress?.(++finished, records.length);
+    }
+  };
+  try {
+    const workers = Math.max(1, Math.min(deps.pool.options.concurrency, pending.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+  } finally {
+    deps.signal?.removeEventListener("abort", onAbort);
+    await journal.close();
+  }
+  const kept = `${finished} of ${records.length} records are kept in "${journalPath}"; rerun the same command to resume`;
+  if (deps.signal?.aborted) throw new ReasonInterruptedError(`Reasoning extraction interrupted: ${kept}.`);
+  if (fatal !== undefined) {
+    if (fatal instanceof RemoteError)
+      throw new RemoteError(`${fatal.message} (${kept})`, fatal.url, fatal.status, { cause: fatal });
+    if (fatal instanceof KeychainError) throw fatal;
+    throw new RemoteError(
+      `Reasoning request failed: ${(fatal as Error)?.message ?? String(fatal)} (${kept})`,
+      "",
+      undefined,
+      { cause: fatal },
+    );
+  }
+
+  const file = await AtomicFile.open(o.output);
+  try {
+    for (const [i, record] of records.entries()) {
+      const entry = done.get(i);
+      if (entry === undefined) throw new Error(`reason: record ${i} missing after the run`);
+      const r = entry.r as unknown as ReasonResult;
+      if (r.error !== undefined) summary.failures++;
+      await file.write(`${JSON.stringify(reasonRow(record, r))}\n`);
+    }
+    await file.commit();
+  } catch (e) {
+    await file.abort();
+    throw e;
+  }
+  await rm(journalPath, { force: true });
+  summary.ms = now() - t0;
+  return summary;
+}
+
+/** The output row of a record: `{index, input, context, answer, reasonings}` plus `error` on failure. */
+export function reasonRow(record: ReasonRecord, r: ReasonResult): ReasonRow {
+  const row: ReasonRow = {
+    index: record.index,
+    input: record.input,
+    context: record.context,
+    answer: record.answers[0] ?? "",
+    reasonings: r.reasonings,
+  };
+  if (r.error !== undefined) row.error = r.error;
+  return row;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
