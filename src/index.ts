@@ -85,6 +85,8 @@ export { Rng } from "./rng.js";
 export { type LoadedDataset, type MatrixConfig, runMatrix, type SampleKind } from "./run/matrix.js";
 // Answer extraction and rule-based rewards (sub_em, em, f1, cem)
 export * from "./scoring/index.js";
+// Question filtering by pass rate
+export { runFilterAgain, runFilterStage1, unionIdFiles } from "./stages/filter.js";
 // Reasoning-trace extraction
 export { type ReasonOptions, type ReasonSummary, runReason } from "./stages/reason.js";
 // Rollouts: resumable generation + rule-based scoring

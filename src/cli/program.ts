@@ -4,6 +4,7 @@ import { registerApiTest } from "./api-test.js";
 import { registerDemo } from "./demo.js";
 import { registerDownload } from "./download.js";
 import { registerExport } from "./export.js";
+import { registerFilter } from "./filter.js";
 import { registerKeychain } from "./keychain.js";
 import { registerMerge, registerPipeline } from "./pipeline.js";
 import { registerPlain } from "./plain.js";
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerApiTest(program);
   registerRollout(program);
   registerReason(program);
+  registerFilter(program);
   registerDownload(program);
   registerDemo(program);
   return program;

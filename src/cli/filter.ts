@@ -1,0 +1,208 @@
+import type { Command } from "commander";
+import { ConfigError } from "../errors.js";
+import type { SystemPrompt } from "../export/verl-row.js";
+import { type ChatPool, createChatPool } from "../llm/index.js";
+import { EXTRACTORS, type Extractor, SCORE_MODES, type ScoreMode } from "../scoring/index.js";
+import {
+  FILTER_METRICS,
+  type FilterMetric,
+  formatAgainReport,
+  formatStage1Report,
+  runFilterAgain,
+  runFilterStage1,
+  unionIdFiles,
+} from "../stages/filter.js";
+import { ROLLOUT_PROMPTS, type RolloutDeps, type RolloutPrompt, SYSTEM_PROMPTS } from "../stages/rollout.js";
+import { parseFormat } from "./datasets.js";
+import { intOption } from "./numbers.js";
+import { createProgress } from "./progress.js";
+import { formatRolloutReport } from "./rollout.js";
+
+type Opts = Record<string, unknown>;
+
+function choice<T extends string>(flag: string, allowed: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!(allowed as readonly string[]).includes(value))
+      throw new ConfigError(`${flag} must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`);
+    return value as T;
+  };
+}
+
+function numberOption(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n))
+      throw new ConfigError(`${flag} expects a number, got ${JSON.stringify(value)}`);
+    return n;
+  };
+}
+
+/** Server flags shared by the sampling subcommands. */
+function serverOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption("-m, --model <name>", "model name sent to the server")
+    .requiredOption("--base-url <url...>", "server base URL(s); several spread the load")
+    .option("--api-key <key>", "API key (default: $OPENAI_API_KEY, else EMPTY)")
+    .option("--concurrency <n>", "requests in flight over all servers", intOption("--concurrency", 1), 32)
+    .option("--timeout-ms <ms>", "per-attempt time limit", intOption("--timeout-ms", 1), 600_000)
+    .option("--retries <n>", "retries per request", intOption("--retries", 0), 5)
+    .option("-q, --quiet", "no progress output", false);
+}
+
+/** Runs `body` with a pool, progress and Ctrl-C handling, then prints the rollout report. */
+async function withPool<T extends { rollout: Parameters<typeof formatRolloutReport>[0] }>(
+  o: Opts,
+  label: string,
+  body: (deps: RolloutDeps) => Promise<T>,
+): Promise<T> {
+  const pool: ChatPool = createChatPool({
+    baseUrls: o.baseUrl as string[],
+    apiKey: (o.apiKey as string | undefined) ?? process.env.OPENAI_API_KEY ?? "EMPTY",
+    concurrency: o.concurrency as number,
+    timeoutMs: o.timeoutMs as number,
+    maxRetries: o.retries as number,
+  });
+  const progress = createProgress(process.stderr, o.quiet as boolean);
+  const controller = new AbortController();
+  const onSigint = () => {
+    process.stderr.write("\nkeychain-synth: interrupted, stopping requests…\n");
+    controller.abort(new Error("interrupted (SIGINT)"));
+  };
+  process.once("SIGINT", onSigint);
+  let started = false;
+  try {
+    const result = await body({
+      pool,
+      signal: controller.signal,
+      onProgress: (done, total) => {
+        if (!started) progress.start(label, total);
+        started = true;
+        progress.update(done);
+      },
+    });
+    progress.stop();
+    process.stdout.write(formatRolloutReport(result.rollout, pool.stats().requests));
+    return result;
+  } finally {
+    progress.stop();
+    process.removeListener("SIGINT", onSigint);
+  }
+}
+
+export function registerFilter(program: Command): void {
+  const filter = program
+    .command("filter")
+    .description(
+      "Question filtering by pass count (stage 1), and 'filter again' with a trained model (stage 2)",
+    );
+
+  serverOptions(
+    filter
+      .command("stage1")
+      .description(
+        "Sample --n answers per source question (answer-is prompt), count passes, write the ids in the --keep band; resumable",
+      )
+      .requiredOption(
+        "-i, --input <file>",
+        "source data set (hotpotqa, musique, 2wikimqa, squad, generic JSONL)",
+      )
+      .option("--format <name>", "input format, overriding detection"),
+  )
+    .option("--n <n>", "samples per question", intOption("--n", 1), 8)
+    .option("--temperature <t>", "sampling temperature", numberOption("--temperature"), 1.0)
+    .option("--max-tokens <n>", "tokens per sample", intOption("--max-tokens", 1), 2048)
+    .option("--keep <a-b>", "kept pass-count band, inclusive (default: 1-(n-2), i.e. 1-6 for n = 8)")
+    .option(
+      "--metric <name>",
+      "cem (original: first 'the answer is', one-way, compat) | sub_em (last 'the answer is', default mode)",
+      choice("--metric", FILTER_METRICS),
+      "cem",
+    )
+    .option("--from-ids <file>", "only these question ids (e.g. a previous run's _band_0_ids.jsonl)")
+    .option(
+      "--name <name>",
+      "output file prefix (default: input stem, plus _from_<ids stem> with --from-ids)",
+    )
+    .option("-o, --out <dir>", "output folder", "filter")
+    .action(async (o: Opts) => {
+      const s = await withPool(o, `filter ${o.input as string}`, (deps) =>
+        runFilterStage1(
+          {
+            input: o.input as string,
+            ...(o.format === undefined ? {} : { format: parseFormat(o.format as string) }),
+            model: o.model as string,
+            n: o.n as number,
+            temperature: o.temperature as number,
+            maxTokens: o.maxTokens as number,
+            ...(o.keep === undefined ? {} : { keep: o.keep as string }),
+            metric: o.metric as FilterMetric,
+            ...(o.fromIds === undefined ? {} : { fromIds: o.fromIds as string }),
+            ...(o.name === undefined ? {} : { name: o.name as string }),
+            out: o.out as string,
+          },
+          deps,
+        ),
+      );
+      process.stdout.write(formatStage1Report(s));
+    });
+
+  serverOptions(
+    filter
+      .command("again")
+      .description("Re-roll exported plain/KeyChain rows with a trained model; keep the rows not solved n/n")
+      .requiredOption("-i, --input <file>", "plain or KeyChain JSONL as written by plain / keychain"),
+  )
+    .option("--n <n>", "samples per row", intOption("--n", 1), 8)
+    .option("--temperature <t>", "sampling temperature", numberOption("--temperature"), 0.6)
+    .option("--max-tokens <n>", "tokens per sample", intOption("--max-tokens", 1), 4096)
+    .option(
+      "--prompt <kind>",
+      "plain | answer-is | keychain | auto",
+      choice("--prompt", ROLLOUT_PROMPTS),
+      "auto",
+    )
+    .option(
+      "--system-prompt <name>",
+      "none | qwen_orz_boxed",
+      choice("--system-prompt", SYSTEM_PROMPTS),
+      "none",
+    )
+    .option("--extractor <name>", "thinking | answer-is", choice("--extractor", EXTRACTORS))
+    .option("--mode <mode>", "scoring: default | compat", choice("--mode", SCORE_MODES), "default")
+    .option("-o, --out <dir>", "output folder", "filter")
+    .action(async (o: Opts) => {
+      const s = await withPool(o, `filter again ${o.input as string}`, (deps) =>
+        runFilterAgain(
+          {
+            input: o.input as string,
+            model: o.model as string,
+            n: o.n as number,
+            temperature: o.temperature as number,
+            maxTokens: o.maxTokens as number,
+            prompt: o.prompt as RolloutPrompt,
+            systemPrompt: o.systemPrompt as SystemPrompt,
+            ...(o.extractor === undefined ? {} : { extractor: o.extractor as Extractor }),
+            mode: o.mode as ScoreMode,
+            out: o.out as string,
+          },
+          deps,
+        ),
+      );
+      process.stdout.write(formatAgainReport(s));
+    });
+
+  filter
+    .command("union")
+    .description(
+      "Union of two kept-id files (e.g. the 1-6 band of model 1 and the 1-7 band of model 2 on its 0 band)",
+    )
+    .argument("<a>", "id file")
+    .argument("<b>", "id file")
+    .requiredOption("-o, --out <file>", 'output id file (JSONL {"id"})')
+    .action(async (a: string, b: string, o: Opts) => {
+      const r = await unionIdFiles(a, b, o.out as string);
+      process.stdout.write(
+        `${o.out as string}: ${r.union} ids (${r.a} + ${r.b}, overlap ${r.overlap}${r.overlap > 0 ? " — bands were not disjoint" : ""})\n`,
+      );
+    });
+}
