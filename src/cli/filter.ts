@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { ConfigError } from "../errors.js";
 import type { SystemPrompt } from "../export/verl-row.js";
-import { type ChatPool, createChatPool } from "../llm/index.js";
+import type { ChatPool } from "../llm/index.js";
 import { EXTRACTORS, type Extractor, SCORE_MODES, type ScoreMode } from "../scoring/index.js";
 import {
   FILTER_METRICS,
@@ -13,6 +13,7 @@ import {
   unionIdFiles,
 } from "../stages/filter.js";
 import { ROLLOUT_PROMPTS, type RolloutDeps, type RolloutPrompt, SYSTEM_PROMPTS } from "../stages/rollout.js";
+import { chatPoolFromFlags } from "./chat-pool.js";
 import { parseFormat } from "./datasets.js";
 import { intOption } from "./numbers.js";
 import { createProgress } from "./progress.js";
@@ -46,6 +47,10 @@ function serverOptions(cmd: Command): Command {
     .option("--concurrency <n>", "requests in flight over all servers", intOption("--concurrency", 1), 32)
     .option("--timeout-ms <ms>", "per-attempt time limit", intOption("--timeout-ms", 1), 600_000)
     .option("--retries <n>", "retries per request", intOption("--retries", 0), 5)
+    .option(
+      "--azure-api-version <v>",
+      "Azure OpenAI: each --base-url is an Azure endpoint, --model the deployment",
+    )
     .option("-q, --quiet", "no progress output", false);
 }
 
@@ -55,13 +60,7 @@ async function withPool<T extends { rollout: Parameters<typeof formatRolloutRepo
   label: string,
   body: (deps: RolloutDeps) => Promise<T>,
 ): Promise<T> {
-  const pool: ChatPool = createChatPool({
-    baseUrls: o.baseUrl as string[],
-    apiKey: (o.apiKey as string | undefined) ?? process.env.OPENAI_API_KEY ?? "EMPTY",
-    concurrency: o.concurrency as number,
-    timeoutMs: o.timeoutMs as number,
-    maxRetries: o.retries as number,
-  });
+  const pool: ChatPool = chatPoolFromFlags(o);
   const progress = createProgress(process.stderr, o.quiet as boolean);
   const controller = new AbortController();
   const onSigint = () => {

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { ConfigError } from "../errors.js";
-import { createChatPool } from "../llm/index.js";
 import type { ReasoningTemplate } from "../prompt/stage-templates.js";
 import { REASONING_TEMPLATE_NAMES, type ReasonSummary, runReason } from "../stages/reason.js";
+import { chatPoolFromFlags } from "./chat-pool.js";
 import { intOption } from "./numbers.js";
 import { createProgress } from "./progress.js";
 
@@ -50,15 +50,13 @@ export function registerReason(program: Command): void {
     .option("--concurrency <n>", "requests in flight over all servers", intOption("--concurrency", 1), 16)
     .option("--timeout-ms <ms>", "per-attempt time limit", intOption("--timeout-ms", 1), 600_000)
     .option("--retries <n>", "retries per request", intOption("--retries", 0), 5)
+    .option(
+      "--azure-api-version <v>",
+      "Azure OpenAI: each --base-url is an Azure endpoint, --model the deployment",
+    )
     .option("-q, --quiet", "no progress output", false)
     .action(async (o: Opts) => {
-      const pool = createChatPool({
-        baseUrls: o.baseUrl as string[],
-        apiKey: (o.apiKey as string | undefined) ?? process.env.OPENAI_API_KEY ?? "EMPTY",
-        concurrency: o.concurrency as number,
-        timeoutMs: o.timeoutMs as number,
-        maxRetries: o.retries as number,
-      });
+      const pool = chatPoolFromFlags(o);
       const progress = createProgress(process.stderr, o.quiet as boolean);
       const controller = new AbortController();
       const onSigint = () => {

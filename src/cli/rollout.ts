@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { ConfigError } from "../errors.js";
 import type { SystemPrompt } from "../export/verl-row.js";
-import { createChatPool } from "../llm/index.js";
 import { EXTRACTORS, type Extractor, SCORE_MODES, type ScoreMode } from "../scoring/index.js";
 import {
   ROLLOUT_PROMPTS,
@@ -10,6 +9,7 @@ import {
   runRollout,
   SYSTEM_PROMPTS,
 } from "../stages/rollout.js";
+import { chatPoolFromFlags } from "./chat-pool.js";
 import { intOption } from "./numbers.js";
 import { createProgress } from "./progress.js";
 
@@ -73,15 +73,13 @@ export function registerRollout(program: Command): void {
     .option("--start-idx <n>", "first record (0-based)", intOption("--start-idx", 0), 0)
     .option("--end-idx <n>", "end record, exclusive; -1 = to the end", intOption("--end-idx", -1), -1)
     .option("-o, --out <dir>", "output folder", "trajectories")
+    .option(
+      "--azure-api-version <v>",
+      "Azure OpenAI: each --base-url is an Azure endpoint, --model the deployment",
+    )
     .option("-q, --quiet", "no progress output", false)
     .action(async (o: Opts) => {
-      const pool = createChatPool({
-        baseUrls: o.baseUrl as string[],
-        apiKey: (o.apiKey as string | undefined) ?? process.env.OPENAI_API_KEY ?? "EMPTY",
-        concurrency: o.concurrency as number,
-        timeoutMs: o.timeoutMs as number,
-        maxRetries: o.retries as number,
-      });
+      const pool = chatPoolFromFlags(o);
       const progress = createProgress(process.stderr, o.quiet as boolean);
       const controller = new AbortController();
       const onSigint = () => {

@@ -3,7 +3,7 @@
  * `openai` SDK. The SDK's own retries are off; `chatRetryDelay` decides. Requests go round-robin over the
  * replicas; a replica whose server fails is avoided for a while and the retry goes to another one at once.
  */
-import OpenAI from "openai";
+import OpenAI, { AzureOpenAI } from "openai";
 import { ConfigError, RemoteError } from "../errors.js";
 import {
   DEFAULT_RETRY_POLICY,
@@ -52,6 +52,12 @@ export interface ChatPoolOptions {
   baseUrls: string[];
   /** Bearer token sent to every replica. @default "EMPTY" (what vLLM and SGLang accept) */
   apiKey?: string;
+  /**
+   * Azure OpenAI: the `api-version` to send. When set, each base URL is an Azure endpoint
+   * (`https://<resource>.openai.azure.com`), the request's `model` names the deployment, and the key is sent
+   * as the `api-key` header.
+   */
+  azureApiVersion?: string;
   /** Requests in flight at once, over all replicas. */
   concurrency: number;
   /** Per-attempt time limit until the response headers arrive. @unit ms */
@@ -74,6 +80,7 @@ export interface ChatPoolOptions {
 export interface ResolvedChatPoolOptions {
   baseUrls: string[];
   apiKey: string;
+  azureApiVersion: string | undefined;
   concurrency: number;
   timeoutMs: number;
   retry: Readonly<RetryPolicy>;
@@ -123,6 +130,7 @@ export function resolveChatPoolOptions(options: ChatPoolOptions): ResolvedChatPo
     apiKey: options.apiKey ?? "EMPTY",
     concurrency: options.concurrency,
     timeoutMs: options.timeoutMs,
+    azureApiVersion: options.azureApiVersion,
     retry: { ...DEFAULT_RETRY_POLICY, ...options.retry, maxRetries: options.maxRetries },
     replicaBackoff: { ...DEFAULT_REPLICA_BACKOFF, ...options.replicaBackoff },
     fetch: options.fetch,
@@ -133,17 +141,16 @@ export function resolveChatPoolOptions(options: ChatPoolOptions): ResolvedChatPo
 
 export function createChatPool(options: ChatPoolOptions): ChatPool {
   const resolved = resolveChatPoolOptions(options);
-  const clients = resolved.baseUrls.map(
-    (baseURL) =>
-      new OpenAI({
-        baseURL,
-        apiKey: resolved.apiKey,
-        organization: null,
-        project: null,
-        maxRetries: 0,
-        timeout: resolved.timeoutMs,
-        ...(resolved.fetch ? { fetch: resolved.fetch } : {}),
-      }),
+  const common = {
+    apiKey: resolved.apiKey,
+    maxRetries: 0,
+    timeout: resolved.timeoutMs,
+    ...(resolved.fetch ? { fetch: resolved.fetch } : {}),
+  };
+  const clients: OpenAI[] = resolved.baseUrls.map((baseURL) =>
+    resolved.azureApiVersion !== undefined
+      ? new AzureOpenAI({ ...common, endpoint: baseURL, apiVersion: resolved.azureApiVersion })
+      : new OpenAI({ ...common, baseURL, organization: null, project: null }),
   );
   const replicas = new ReplicaSet(clients, resolved.now, resolved.replicaBackoff);
   const limiter = createLimiter(resolved.concurrency);

@@ -207,3 +207,26 @@ describe("createChatPool against a real server", () => {
     expect(server.requests.length).toBe(120 + faults);
   });
 });
+
+describe("Azure OpenAI", () => {
+  it("sends to the deployment route with api-version and the api-key header", async () => {
+    const server = await serve({ apiKey: "azure-secret" });
+    const endpoint = server.url.replace(/\/v1\/?$/, "");
+    const chats = pool([endpoint], { apiKey: "azure-secret", azureApiVersion: "2024-10-21" });
+    const result = await chats.chat({ ...ask("Paris"), model: "gpt-4o_2024-11-20" });
+    expect(result.choices).toEqual(["The answer is Paris."]);
+    expect(server.requests[0]!.url).toBe(
+      "/openai/deployments/gpt-4o_2024-11-20/chat/completions?api-version=2024-10-21",
+    );
+    expect(server.requests[0]!.headers["api-key"]).toBe("azure-secret");
+  });
+
+  it("a wrong key is a 401 with the API-key hint", async () => {
+    const server = await serve({ apiKey: "azure-secret" });
+    const chats = pool([server.url.replace(/\/v1\/?$/, "")], {
+      apiKey: "nope",
+      azureApiVersion: "2024-10-21",
+    });
+    await expect(chats.chat(ask("Paris"))).rejects.toThrow(/check the API key/);
+  });
+});

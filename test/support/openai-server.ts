@@ -147,9 +147,14 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
   /** The OpenAI-style error a request gets before any fault or answer, if any. */
   const refuse = (req: IncomingMessage, body: ChatBody | undefined) => {
     const invalid = "invalid_request_error";
-    if (req.method !== "POST" || req.url !== "/v1/chat/completions")
+    // OpenAI route, or Azure OpenAI's `/openai/deployments/{deployment}/chat/completions?api-version=…`.
+    const azure = /^\/openai\/deployments\/([^/?]+)\/chat\/completions\?api-version=[^&]+/.exec(
+      req.url ?? "",
+    );
+    if (req.method !== "POST" || (req.url !== "/v1/chat/completions" && !azure))
       return { status: 404, error: apiError(`Unknown route ${req.method} ${req.url}`, invalid, null) };
-    if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`)
+    const key = azure ? req.headers["api-key"] : req.headers.authorization?.replace(/^Bearer /, "");
+    if (options.apiKey !== undefined && key !== options.apiKey)
       return { status: 401, error: apiError("Incorrect API key provided.", invalid, "invalid_api_key") };
     if (body === undefined || !Array.isArray(body.messages) || typeof body.model !== "string")
       return { status: 400, error: apiError("Body must be JSON with model and messages.", invalid, null) };
