@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { ConfigError } from "../errors.js";
 import type { SystemPrompt } from "../export/verl-row.js";
-import type { ChatPool } from "../llm/index.js";
 import { EXTRACTORS, type Extractor, SCORE_MODES, type ScoreMode } from "../scoring/index.js";
 import {
   FILTER_METRICS,
@@ -13,10 +12,9 @@ import {
   unionIdFiles,
 } from "../stages/filter.js";
 import { ROLLOUT_PROMPTS, type RolloutDeps, type RolloutPrompt, SYSTEM_PROMPTS } from "../stages/rollout.js";
-import { chatPoolFromFlags } from "./chat-pool.js";
+import { withChatPool } from "./chat-pool.js";
 import { parseFormat } from "./datasets.js";
 import { intOption } from "./numbers.js";
-import { createProgress } from "./progress.js";
 import { formatRolloutReport } from "./rollout.js";
 
 type Opts = Record<string, unknown>;
@@ -54,38 +52,13 @@ function serverOptions(cmd: Command): Command {
     .option("-q, --quiet", "no progress output", false);
 }
 
-/** Runs `body` with a pool, progress and Ctrl-C handling, then prints the rollout report. */
-async function withPool<T extends { rollout: Parameters<typeof formatRolloutReport>[0] }>(
+/** Runs a filter stage with the shared pool wrapper and prints the rollout report. */
+function withPool<T extends { rollout: Parameters<typeof formatRolloutReport>[0] }>(
   o: Opts,
   label: string,
   body: (deps: RolloutDeps) => Promise<T>,
 ): Promise<T> {
-  const pool: ChatPool = chatPoolFromFlags(o);
-  const progress = createProgress(process.stderr, o.quiet as boolean);
-  const controller = new AbortController();
-  const onSigint = () => {
-    process.stderr.write("\nkeychain-synth: interrupted, stopping requests…\n");
-    controller.abort(new Error("interrupted (SIGINT)"));
-  };
-  process.once("SIGINT", onSigint);
-  let started = false;
-  try {
-    const result = await body({
-      pool,
-      signal: controller.signal,
-      onProgress: (done, total) => {
-        if (!started) progress.start(label, total);
-        started = true;
-        progress.update(done);
-      },
-    });
-    progress.stop();
-    process.stdout.write(formatRolloutReport(result.rollout, pool.stats().requests));
-    return result;
-  } finally {
-    progress.stop();
-    process.removeListener("SIGINT", onSigint);
-  }
+  return withChatPool(o, label, body, (r, httpRequests) => formatRolloutReport(r.rollout, httpRequests));
 }
 
 export function registerFilter(program: Command): void {

@@ -2,9 +2,8 @@ import type { Command } from "commander";
 import { ConfigError } from "../errors.js";
 import type { ReasoningTemplate } from "../prompt/stage-templates.js";
 import { REASONING_TEMPLATE_NAMES, type ReasonSummary, runReason } from "../stages/reason.js";
-import { chatPoolFromFlags } from "./chat-pool.js";
+import { withChatPool } from "./chat-pool.js";
 import { intOption } from "./numbers.js";
-import { createProgress } from "./progress.js";
 
 type Opts = Record<string, unknown>;
 
@@ -56,41 +55,23 @@ export function registerReason(program: Command): void {
     )
     .option("-q, --quiet", "no progress output", false)
     .action(async (o: Opts) => {
-      const pool = chatPoolFromFlags(o);
-      const progress = createProgress(process.stderr, o.quiet as boolean);
-      const controller = new AbortController();
-      const onSigint = () => {
-        process.stderr.write("\nkeychain-synth: interrupted, stopping requests…\n");
-        controller.abort(new Error("interrupted (SIGINT)"));
-      };
-      process.once("SIGINT", onSigint);
-      let started = false;
-      try {
-        const summary = await runReason(
-          {
-            input: o.input as string,
-            output: o.output as string,
-            model: o.model as string,
-            template: o.template as ReasoningTemplate,
-            numSequences: o.numSequences as number,
-            temperature: o.temperature as number,
-          },
-          {
-            pool,
-            signal: controller.signal,
-            onProgress: (done, total) => {
-              if (!started) progress.start(`reason ${o.input as string}`, total);
-              started = true;
-              progress.update(done);
+      await withChatPool(
+        o,
+        `reason ${o.input as string}`,
+        (deps) =>
+          runReason(
+            {
+              input: o.input as string,
+              output: o.output as string,
+              model: o.model as string,
+              template: o.template as ReasoningTemplate,
+              numSequences: o.numSequences as number,
+              temperature: o.temperature as number,
             },
-          },
-        );
-        progress.stop();
-        process.stdout.write(formatReasonReport(summary, pool.stats().requests));
-      } finally {
-        progress.stop();
-        process.removeListener("SIGINT", onSigint);
-      }
+            deps,
+          ),
+        formatReasonReport,
+      );
     });
 }
 

@@ -9,9 +9,8 @@ import {
   runRollout,
   SYSTEM_PROMPTS,
 } from "../stages/rollout.js";
-import { chatPoolFromFlags } from "./chat-pool.js";
+import { withChatPool } from "./chat-pool.js";
 import { intOption } from "./numbers.js";
-import { createProgress } from "./progress.js";
 
 type Opts = Record<string, unknown>;
 
@@ -79,48 +78,30 @@ export function registerRollout(program: Command): void {
     )
     .option("-q, --quiet", "no progress output", false)
     .action(async (o: Opts) => {
-      const pool = chatPoolFromFlags(o);
-      const progress = createProgress(process.stderr, o.quiet as boolean);
-      const controller = new AbortController();
-      const onSigint = () => {
-        process.stderr.write("\nkeychain-synth: interrupted, stopping requests…\n");
-        controller.abort(new Error("interrupted (SIGINT)"));
-      };
-      process.once("SIGINT", onSigint);
-      let started = false;
-      try {
-        const summary = await runRollout(
-          {
-            input: o.input as string,
-            model: o.model as string,
-            n: o.n as number,
-            temperature: o.temperature as number,
-            topP: o.topP as number | undefined,
-            maxTokens: o.maxTokens as number,
-            prompt: o.prompt as RolloutPrompt,
-            systemPrompt: o.systemPrompt as SystemPrompt,
-            extractor: o.extractor as Extractor | undefined,
-            mode: o.mode as ScoreMode,
-            startIdx: o.startIdx as number,
-            endIdx: o.endIdx as number,
-            out: o.out as string,
-          },
-          {
-            pool,
-            signal: controller.signal,
-            onProgress: (done, total) => {
-              if (!started) progress.start(`rollout ${o.input as string}`, total);
-              started = true;
-              progress.update(done);
+      await withChatPool(
+        o,
+        `rollout ${o.input as string}`,
+        (deps) =>
+          runRollout(
+            {
+              input: o.input as string,
+              model: o.model as string,
+              n: o.n as number,
+              temperature: o.temperature as number,
+              topP: o.topP as number | undefined,
+              maxTokens: o.maxTokens as number,
+              prompt: o.prompt as RolloutPrompt,
+              systemPrompt: o.systemPrompt as SystemPrompt,
+              extractor: o.extractor as Extractor | undefined,
+              mode: o.mode as ScoreMode,
+              startIdx: o.startIdx as number,
+              endIdx: o.endIdx as number,
+              out: o.out as string,
             },
-          },
-        );
-        progress.stop();
-        process.stdout.write(formatRolloutReport(summary, pool.stats().requests));
-      } finally {
-        progress.stop();
-        process.removeListener("SIGINT", onSigint);
-      }
+            deps,
+          ),
+        formatRolloutReport,
+      );
     });
 }
 

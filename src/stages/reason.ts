@@ -9,8 +9,8 @@ import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ConfigError, describeType, InputError, KeychainError, RemoteError } from "../errors.js";
 import { AtomicFile } from "../io/atomic.js";
-import type { ChatPool } from "../llm/index.js";
 import { fillTemplate, REASONING_TEMPLATES, type ReasoningTemplate } from "../prompt/stage-templates.js";
+import type { StageDeps } from "./deps.js";
 import { type JournalEntry, type JournalHeader, JournalWriter, readJournal } from "./rollout-journal.js";
 
 export const REASON_JOURNAL_KIND = "keychain-synth reason journal";
@@ -40,15 +40,8 @@ export interface ResolvedReasonOptions {
   temperature: number;
 }
 
-export interface ReasonDeps {
-  pool: Pick<ChatPool, "chat" | "options">;
-  /** Aborts in-flight requests; finished records stay in the journal. */
-  signal?: AbortSignal;
-  /** Called after each record is safely in the journal. */
-  onProgress?: (done: number, total: number) => void;
-  /** @default Date.now */
-  now?: () => number;
-}
+/** See StageDeps. */
+export type ReasonDeps = StageDeps;
 
 export interface ReasonSummary {
   outputPath: string;

@@ -10,10 +10,11 @@ import { ConfigError, InputError, KeychainError, RemoteError } from "../errors.j
 import { detectKind, type ExportKind, type ExportRecord, parseExportLine } from "../export/records.js";
 import type { SystemPrompt } from "../export/verl-row.js";
 import { AtomicFile } from "../io/atomic.js";
-import type { ChatMessage, ChatPool } from "../llm/index.js";
+import type { ChatMessage } from "../llm/index.js";
 import { ANSWER_IS_PROMPT_TEMPLATE, fillTemplate } from "../prompt/stage-templates.js";
 import { QWEN_ORZ_BOXED_SYSTEM, renderKeychainUser, renderPlainUser } from "../prompt/templates.js";
 import { type Extractor, type ScoredTrajectory, type ScoreMode, scoreTrajectory } from "../scoring/index.js";
+import type { StageDeps } from "./deps.js";
 import { JOURNAL_KIND, type JournalHeader, JournalWriter, readJournal } from "./rollout-journal.js";
 
 export type RolloutPrompt = "plain" | "answer-is" | "keychain" | "auto";
@@ -65,15 +66,8 @@ export interface ResolvedRolloutOptions {
   out: string;
 }
 
-export interface RolloutDeps {
-  pool: Pick<ChatPool, "chat" | "options">;
-  /** Aborts in-flight requests; finished records stay in the journal. */
-  signal?: AbortSignal;
-  /** Called after each record is safely in the journal. */
-  onProgress?: (done: number, total: number) => void;
-  /** @default Date.now */
-  now?: () => number;
-}
+/** See StageDeps. */
+export type RolloutDeps = StageDeps;
 
 export interface RolloutSummary {
   outputPath: string;

@@ -1,6 +1,7 @@
 /** A small retrying JSON POST, shared by the remote token counters. */
 
 import { RemoteError } from "../errors.js";
+import { sleep } from "../llm/sleep.js";
 import { DEFAULT_RETRY_POLICY, type RequestFailure, type RetryPolicy, retryDelay } from "./retry.js";
 
 /** How a remote counter talks HTTP, as the user may write it. Every field has a default. */
@@ -173,20 +174,4 @@ function formatSeconds(ms: number): string {
 }
 
 /** Resolves after `ms`, or rejects with the abort reason as soon as `signal` aborts. */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
+export const abortableSleep = sleep;
