@@ -15,7 +15,7 @@ import {
   renderPlainUser,
 } from "../prompt/templates.js";
 import { type ScoredTrajectory, scoreTrajectory } from "../scoring/index.js";
-import { intOption } from "./numbers.js";
+import { intOption, numberOption } from "./numbers.js";
 
 export type ApiTestPrompt = "answer-is" | "plain";
 
@@ -342,15 +342,6 @@ export async function runApiTest(
 }
 
 type Opts = Record<string, unknown>;
-
-function numberOption(flag: string, min: number): (value: string) => number {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min)
-      throw new ConfigError(`${flag} expects a number ≥ ${min}, got ${JSON.stringify(value)}`);
-    return n;
-  };
-}
 
 /** Turn parsed flags into the resolved configuration. */
 export function resolveApiTestConfig(o: Opts, env: NodeJS.ProcessEnv = process.env): ApiTestConfig {

@@ -1,5 +1,7 @@
+import type { Command } from "commander";
 import { type ChatPool, createChatPool } from "../llm/index.js";
 import type { StageDeps } from "../stages/deps.js";
+import { intOption } from "./numbers.js";
 import { createProgress } from "./progress.js";
 
 type Opts = Record<string, unknown>;
@@ -52,4 +54,28 @@ export async function withChatPool<T>(
     progress.stop();
     process.removeListener("SIGINT", onSigint);
   }
+}
+
+/** The server flags of every LLM stage command (read back by chatPoolFromFlags), and --quiet. */
+export function addServerOptions(cmd: Command, defaults: { concurrency: number }): Command {
+  return cmd
+    .requiredOption("-m, --model <name>", "model (or Azure deployment) name sent to the server")
+    .requiredOption(
+      "--base-url <url...>",
+      "server base URL(s), e.g. http://gpu1:8000/v1; several spread the load",
+    )
+    .option("--api-key <key>", "API key (default: $OPENAI_API_KEY, else EMPTY)")
+    .option(
+      "--concurrency <n>",
+      "requests in flight over all servers",
+      intOption("--concurrency", 1),
+      defaults.concurrency,
+    )
+    .option("--timeout-ms <ms>", "per-attempt time limit", intOption("--timeout-ms", 1), 600_000)
+    .option("--retries <n>", "retries per request", intOption("--retries", 0), 5)
+    .option(
+      "--azure-api-version <v>",
+      "Azure OpenAI: each --base-url is an Azure endpoint, --model the deployment",
+    )
+    .option("-q, --quiet", "no progress output", false);
 }

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { ConfigError } from "../errors.js";
 import type { SystemPrompt } from "../export/verl-row.js";
 import { EXTRACTORS, type Extractor, SCORE_MODES, type ScoreMode } from "../scoring/index.js";
 import {
@@ -12,45 +11,12 @@ import {
   unionIdFiles,
 } from "../stages/filter.js";
 import { ROLLOUT_PROMPTS, type RolloutDeps, type RolloutPrompt, SYSTEM_PROMPTS } from "../stages/rollout.js";
-import { withChatPool } from "./chat-pool.js";
+import { addServerOptions, withChatPool } from "./chat-pool.js";
 import { parseFormat } from "./datasets.js";
-import { intOption } from "./numbers.js";
+import { choiceOption, intOption, numberOption } from "./numbers.js";
 import { formatRolloutReport } from "./rollout.js";
 
 type Opts = Record<string, unknown>;
-
-function choice<T extends string>(flag: string, allowed: readonly T[]): (value: string) => T {
-  return (value) => {
-    if (!(allowed as readonly string[]).includes(value))
-      throw new ConfigError(`${flag} must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`);
-    return value as T;
-  };
-}
-
-function numberOption(flag: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (value.trim() === "" || !Number.isFinite(n))
-      throw new ConfigError(`${flag} expects a number, got ${JSON.stringify(value)}`);
-    return n;
-  };
-}
-
-/** Server flags shared by the sampling subcommands. */
-function serverOptions(cmd: Command): Command {
-  return cmd
-    .requiredOption("-m, --model <name>", "model name sent to the server")
-    .requiredOption("--base-url <url...>", "server base URL(s); several spread the load")
-    .option("--api-key <key>", "API key (default: $OPENAI_API_KEY, else EMPTY)")
-    .option("--concurrency <n>", "requests in flight over all servers", intOption("--concurrency", 1), 32)
-    .option("--timeout-ms <ms>", "per-attempt time limit", intOption("--timeout-ms", 1), 600_000)
-    .option("--retries <n>", "retries per request", intOption("--retries", 0), 5)
-    .option(
-      "--azure-api-version <v>",
-      "Azure OpenAI: each --base-url is an Azure endpoint, --model the deployment",
-    )
-    .option("-q, --quiet", "no progress output", false);
-}
 
 /** Runs a filter stage with the shared pool wrapper and prints the rollout report. */
 function withPool<T extends { rollout: Parameters<typeof formatRolloutReport>[0] }>(
@@ -68,7 +34,7 @@ export function registerFilter(program: Command): void {
       "Question filtering by pass count (stage 1), and 'filter again' with a trained model (stage 2)",
     );
 
-  serverOptions(
+  addServerOptions(
     filter
       .command("stage1")
       .description(
@@ -79,6 +45,7 @@ export function registerFilter(program: Command): void {
         "source data set (hotpotqa, musique, 2wikimqa, squad, generic JSONL)",
       )
       .option("--format <name>", "input format, overriding detection"),
+    { concurrency: 32 },
   )
     .option("--n <n>", "samples per question", intOption("--n", 1), 8)
     .option("--temperature <t>", "sampling temperature", numberOption("--temperature"), 1.0)
@@ -87,7 +54,7 @@ export function registerFilter(program: Command): void {
     .option(
       "--metric <name>",
       "cem (original: first 'the answer is', one-way, compat) | sub_em (last 'the answer is', default mode)",
-      choice("--metric", FILTER_METRICS),
+      choiceOption("--metric", FILTER_METRICS),
       "cem",
     )
     .option("--from-ids <file>", "only these question ids (e.g. a previous run's _band_0_ids.jsonl)")
@@ -118,11 +85,12 @@ export function registerFilter(program: Command): void {
       process.stdout.write(formatStage1Report(s));
     });
 
-  serverOptions(
+  addServerOptions(
     filter
       .command("again")
       .description("Re-roll exported plain/KeyChain rows with a trained model; keep the rows not solved n/n")
       .requiredOption("-i, --input <file>", "plain or KeyChain JSONL as written by plain / keychain"),
+    { concurrency: 32 },
   )
     .option("--n <n>", "samples per row", intOption("--n", 1), 8)
     .option("--temperature <t>", "sampling temperature", numberOption("--temperature"), 0.6)
@@ -130,17 +98,17 @@ export function registerFilter(program: Command): void {
     .option(
       "--prompt <kind>",
       "plain | answer-is | keychain | auto",
-      choice("--prompt", ROLLOUT_PROMPTS),
+      choiceOption("--prompt", ROLLOUT_PROMPTS),
       "auto",
     )
     .option(
       "--system-prompt <name>",
       "none | qwen_orz_boxed",
-      choice("--system-prompt", SYSTEM_PROMPTS),
+      choiceOption("--system-prompt", SYSTEM_PROMPTS),
       "none",
     )
-    .option("--extractor <name>", "thinking | answer-is", choice("--extractor", EXTRACTORS))
-    .option("--mode <mode>", "scoring: default | compat", choice("--mode", SCORE_MODES), "default")
+    .option("--extractor <name>", "thinking | answer-is", choiceOption("--extractor", EXTRACTORS))
+    .option("--mode <mode>", "scoring: default | compat", choiceOption("--mode", SCORE_MODES), "default")
     .option("-o, --out <dir>", "output folder", "filter")
     .action(async (o: Opts) => {
       const s = await withPool(o, `filter again ${o.input as string}`, (deps) =>

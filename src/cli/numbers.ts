@@ -11,3 +11,23 @@ export function intOption(flag: string, min = Number.MIN_SAFE_INTEGER): (value: 
     return n;
   };
 }
+
+/** Parse a flag whose value must be one of `allowed`. */
+export function choiceOption<T extends string>(flag: string, allowed: readonly T[]): (value: string) => T {
+  return (value) => {
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    throw new ConfigError(`${flag} must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`);
+  };
+}
+
+/** Parse a finite number flag (≥ `min` when given). */
+export function numberOption(flag: string, min = Number.NEGATIVE_INFINITY): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n) || n < min)
+      throw new ConfigError(
+        `${flag} expects a number${min > Number.NEGATIVE_INFINITY ? ` ≥ ${min}` : ""}, got ${JSON.stringify(value)}`,
+      );
+    return n;
+  };
+}

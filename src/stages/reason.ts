@@ -11,6 +11,7 @@ import { ConfigError, describeType, InputError, KeychainError, RemoteError } fro
 import { AtomicFile } from "../io/atomic.js";
 import { fillTemplate, REASONING_TEMPLATES, type ReasoningTemplate } from "../prompt/stage-templates.js";
 import type { StageDeps } from "./deps.js";
+import { runJournaled } from "./journaled-pool.js";
 import { type JournalEntry, type JournalHeader, JournalWriter, readJournal } from "./rollout-journal.js";
 
 export const REASON_JOURNAL_KIND = "keychain-synth reason journal";
@@ -234,17 +235,18 @@ export async function runReason(options: ReasonOptions, deps: ReasonDeps): Promi
 
   await mkdir(dirname(o.output), { recursive: true });
   const journal = await JournalWriter.open(journalPath, header, existing);
-  const stop = new AbortController();
-  const onAbort = () => stop.abort(deps.signal?.reason);
-  if (deps.signal?.aborted) onAbort();
-  deps.signal?.addEventListener("abort", onAbort, { once: true });
-  let fatal: unknown;
-  let finished = summary.resumed;
-  let next = 0;
-  const worker = async () => {
-    while (!stop.signal.aborted && next < pending.length) {
-      const i = pending[next++] as number;
-      const record = records[i] as ReasonRecord;
+  await runJournaled({
+    pending: pending.map((i) => ({ index: i, item: records[i] as ReasonRecord })),
+    total: records.length,
+    alreadyDone: summary.resumed,
+    journal,
+    journalPath,
+    done,
+    deps,
+    stage: "Reasoning extraction",
+    requests: "Reasoning",
+    interrupted: (message) => new ReasonInterruptedError(message),
+    work: async (record, signal) => {
       let r: ReasonResult;
       try {
         const result = await deps.pool.chat(
@@ -254,7 +256,7 @@ export async function runReason(options: ReasonOptions, deps: ReasonDeps): Promi
             n: o.numSequences,
             temperature: o.temperature,
           },
-          stop.signal,
+          signal,
         );
         const texts = result.choices.filter((c): c is string => c !== null);
         summary.nullContents += result.choices.length - texts.length;
@@ -262,46 +264,14 @@ export async function runReason(options: ReasonOptions, deps: ReasonDeps): Promi
         summary.completionTokens += result.usage?.completionTokens ?? 0;
         r = { reasonings: texts };
       } catch (error) {
-        if (stop.signal.aborted) break;
-        if (isFatalReasonFailure(error)) {
-          fatal ??= error;
-          stop.abort(error);
-          break;
-        }
+        // Stop the run on Ctrl-C or a failure no retry can cure; otherwise record this row as failed.
+        if (signal.aborted || isFatalReasonFailure(error)) throw error;
         r = { reasonings: [], error: (error as Error).message };
       }
-      try {
-        await journal.append({ i, r });
-      } catch (error) {
-        fatal ??= error;
-        stop.abort(error);
-        break;
-      }
-      done.set(i, { i, r: r as unknown as Record<string, unknown> });
       summary.requests++;
-      deps.onProgress?.(++finished, records.length);
-    }
-  };
-  try {
-    const workers = Math.max(1, Math.min(deps.pool.options.concurrency, pending.length));
-    await Promise.all(Array.from({ length: workers }, worker));
-  } finally {
-    deps.signal?.removeEventListener("abort", onAbort);
-    await journal.close();
-  }
-  const kept = `${finished} of ${records.length} records are kept in "${journalPath}"; rerun the same command to resume`;
-  if (deps.signal?.aborted) throw new ReasonInterruptedError(`Reasoning extraction interrupted: ${kept}.`);
-  if (fatal !== undefined) {
-    if (fatal instanceof RemoteError)
-      throw new RemoteError(`${fatal.message} (${kept})`, fatal.url, fatal.status, { cause: fatal });
-    if (fatal instanceof KeychainError) throw fatal;
-    throw new RemoteError(
-      `Reasoning request failed: ${(fatal as Error)?.message ?? String(fatal)} (${kept})`,
-      "",
-      undefined,
-      { cause: fatal },
-    );
-  }
+      return r as unknown as Record<string, unknown>;
+    },
+  });
 
   const file = await AtomicFile.open(o.output);
   try {

@@ -15,6 +15,7 @@ import { ANSWER_IS_PROMPT_TEMPLATE, fillTemplate } from "../prompt/stage-templat
 import { QWEN_ORZ_BOXED_SYSTEM, renderKeychainUser, renderPlainUser } from "../prompt/templates.js";
 import { type Extractor, type ScoredTrajectory, type ScoreMode, scoreTrajectory } from "../scoring/index.js";
 import type { StageDeps } from "./deps.js";
+import { runJournaled } from "./journaled-pool.js";
 import { JOURNAL_KIND, type JournalHeader, JournalWriter, readJournal } from "./rollout-journal.js";
 
 export type RolloutPrompt = "plain" | "answer-is" | "keychain" | "auto";
@@ -289,64 +290,36 @@ export async function runRollout(options: RolloutOptions, deps: RolloutDeps): Pr
 
   await mkdir(dirname(outputPath), { recursive: true });
   const journal = await JournalWriter.open(journalPath, header, existing);
-  const stop = new AbortController();
-  const onAbort = () => stop.abort(deps.signal?.reason);
-  if (deps.signal?.aborted) onAbort();
-  deps.signal?.addEventListener("abort", onAbort, { once: true });
-  let firstError: unknown;
-  let finished = summary.resumed;
-  let next = 0;
-  const worker = async () => {
-    while (!stop.signal.aborted && next < pending.length) {
-      const line = pending[next++] as InputLine;
-      try {
-        const result = await deps.pool.chat(
-          {
-            model: o.model,
-            messages: rolloutMessages(line.record, o),
-            n: o.n,
-            temperature: o.temperature,
-            maxTokens: o.maxTokens,
-            ...(o.topP !== undefined ? { topP: o.topP } : {}),
-          },
-          stop.signal,
-        );
-        const r = scoreRollout(result.choices, line.record, o);
-        await journal.append({ i: line.index, r });
-        done.set(line.index, { i: line.index, r });
-        summary.requests++;
-        summary.promptTokens += result.usage?.promptTokens ?? 0;
-        summary.completionTokens += result.usage?.completionTokens ?? 0;
-        for (let k = 0; k < o.n; k++) if ((result.choices[k] ?? null) === null) summary.emptyTrajectories++;
-        deps.onProgress?.(++finished, selected.length);
-      } catch (error) {
-        if (firstError === undefined && !stop.signal.aborted) firstError = error;
-        stop.abort(error);
-      }
-    }
-  };
-  try {
-    const workers = Math.max(1, Math.min(deps.pool.options.concurrency, pending.length));
-    await Promise.all(Array.from({ length: workers }, worker));
-  } finally {
-    deps.signal?.removeEventListener("abort", onAbort);
-    await journal.close();
-  }
-  const kept = `${finished} of ${selected.length} records are kept in "${journalPath}"; rerun the same command to resume`;
-  if (deps.signal?.aborted) throw new RolloutInterruptedError(`Rollout interrupted: ${kept}.`);
-  if (firstError !== undefined) {
-    if (firstError instanceof RemoteError)
-      throw new RemoteError(`${firstError.message} (${kept})`, firstError.url, firstError.status, {
-        cause: firstError,
-      });
-    if (firstError instanceof KeychainError) throw firstError;
-    throw new RemoteError(
-      `Rollout request failed: ${(firstError as Error)?.message ?? String(firstError)} (${kept})`,
-      "",
-      undefined,
-      { cause: firstError },
-    );
-  }
+  await runJournaled({
+    pending: pending.map((line) => ({ index: line.index, item: line })),
+    total: selected.length,
+    alreadyDone: summary.resumed,
+    journal,
+    journalPath,
+    done,
+    deps,
+    stage: "Rollout",
+    requests: "Rollout",
+    interrupted: (message) => new RolloutInterruptedError(message),
+    work: async (line, signal) => {
+      const result = await deps.pool.chat(
+        {
+          model: o.model,
+          messages: rolloutMessages(line.record, o),
+          n: o.n,
+          temperature: o.temperature,
+          maxTokens: o.maxTokens,
+          ...(o.topP !== undefined ? { topP: o.topP } : {}),
+        },
+        signal,
+      );
+      summary.requests++;
+      summary.promptTokens += result.usage?.promptTokens ?? 0;
+      summary.completionTokens += result.usage?.completionTokens ?? 0;
+      for (let k = 0; k < o.n; k++) if ((result.choices[k] ?? null) === null) summary.emptyTrajectories++;
+      return scoreRollout(result.choices, line.record, o);
+    },
+  });
 
   const file = await AtomicFile.open(outputPath);
   try {

@@ -1,0 +1,77 @@
+import { KeychainError, RemoteError } from "../errors.js";
+import type { StageDeps } from "./deps.js";
+import type { JournalEntry, JournalWriter } from "./rollout-journal.js";
+
+export interface JournaledRun<T> {
+  /** Work still to do, each with its record index. */
+  pending: readonly { index: number; item: T }[];
+  /** Records in the run (done before plus pending), for progress and messages. */
+  total: number;
+  /** Records already in the journal when the run started. */
+  alreadyDone: number;
+  journal: JournalWriter;
+  journalPath: string;
+  /** Finished entries by record index; new ones are added as they are journaled. */
+  done: Map<number, JournalEntry>;
+  deps: StageDeps;
+  /** One record's result. Throwing stops the run (other workers finish their request first). */
+  work: (item: T, signal: AbortSignal) => Promise<Record<string, unknown>>;
+  /** Messages: `${stage} interrupted: …` and `${requests} request failed: …`, e.g. "Rollout", "Rollout". */
+  stage: string;
+  requests: string;
+  interrupted: (message: string) => Error;
+}
+
+/**
+ * Run an LLM stage's pending records over the pool's concurrency, appending each result to the journal as
+ * it finishes (so a crash or Ctrl-C loses nothing), then close the journal. Ctrl-C throws the stage's
+ * interrupted error; the first failure is rethrown with how many records are kept and how to resume.
+ * Returns the number of records finished, the resumed ones included.
+ */
+export async function runJournaled<T>(run: JournaledRun<T>): Promise<number> {
+  const { deps, pending } = run;
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(deps.signal?.reason);
+  if (deps.signal?.aborted) onAbort();
+  deps.signal?.addEventListener("abort", onAbort, { once: true });
+  let firstError: unknown;
+  let finished = run.alreadyDone;
+  let next = 0;
+  const worker = async () => {
+    while (!stop.signal.aborted && next < pending.length) {
+      const { index, item } = pending[next++] as { index: number; item: T };
+      try {
+        const r = await run.work(item, stop.signal);
+        await run.journal.append({ i: index, r });
+        run.done.set(index, { i: index, r });
+        deps.onProgress?.(++finished, run.total);
+      } catch (error) {
+        if (firstError === undefined && !stop.signal.aborted) firstError = error;
+        stop.abort(error);
+      }
+    }
+  };
+  try {
+    const workers = Math.max(1, Math.min(deps.pool.options.concurrency, pending.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+  } finally {
+    deps.signal?.removeEventListener("abort", onAbort);
+    await run.journal.close();
+  }
+  const kept = `${finished} of ${run.total} records are kept in "${run.journalPath}"; rerun the same command to resume`;
+  if (deps.signal?.aborted) throw run.interrupted(`${run.stage} interrupted: ${kept}.`);
+  if (firstError !== undefined) {
+    if (firstError instanceof RemoteError)
+      throw new RemoteError(`${firstError.message} (${kept})`, firstError.url, firstError.status, {
+        cause: firstError,
+      });
+    if (firstError instanceof KeychainError) throw firstError;
+    throw new RemoteError(
+      `${run.requests} request failed: ${(firstError as Error)?.message ?? String(firstError)} (${kept})`,
+      "",
+      undefined,
+      { cause: firstError },
+    );
+  }
+  return finished;
+}
