@@ -1,10 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readIdList } from "../../src/corpus/read.js";
 import { RemoteError } from "../../src/errors.js";
-import { createChatPool } from "../../src/llm/index.js";
 import {
   formatHistogram,
   formatStage1Report,
@@ -14,6 +13,7 @@ import {
   unionIdFiles,
 } from "../../src/stages/filter.js";
 import { type ChatBody, type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
+import { readJsonl, testPool, writeJsonl as writeJsonlFile } from "../support/stage-helpers.js";
 
 const GOLD = /\[gold:\s*([^\]]*)\]/;
 
@@ -52,25 +52,14 @@ afterEach(async () => {
 
 async function writeJsonl(name: string, records: Record<string, unknown>[]): Promise<string> {
   const path = join(dir, name);
-  await writeFile(path, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
-  return path;
+  return writeJsonlFile(path, records);
 }
 
 function pool(url: string, maxRetries = 3, concurrency = 2) {
-  return createChatPool({
-    baseUrls: [url],
-    concurrency,
-    timeoutMs: 2000,
-    maxRetries,
-    retry: { baseDelayMs: 5, maxDelayMs: 20 },
-  });
+  return testPool(url, { concurrency, maxRetries });
 }
 
-const lines = async (path: string) =>
-  (await readFile(path, "utf8"))
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = readJsonl;
 
 describe("filter helpers", () => {
   it.each([

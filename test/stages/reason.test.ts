@@ -1,12 +1,12 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createChatPool } from "../../src/llm/index.js";
 import { REASONING_TEMPLATES } from "../../src/prompt/stage-templates.js";
 import { type ReasonOptions, runReason } from "../../src/stages/reason.js";
 import { type ChatBody, type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
+import { readJsonl, testPool, writeJsonl as writeJsonlFile } from "../support/stage-helpers.js";
 
 /** Answers `Reasoning about <question> #<choice>`, the question read back from the prompt. */
 function reasoningAnswer(body: ChatBody, choice: number): string {
@@ -35,25 +35,14 @@ afterEach(async () => {
 
 async function writeInput(records: Record<string, unknown>[]): Promise<string> {
   const path = join(dir, "relevant.jsonl");
-  await writeFile(path, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
-  return path;
+  return writeJsonlFile(path, records);
 }
 
 function pool(url: string, concurrency = 4, maxRetries = 3) {
-  return createChatPool({
-    baseUrls: [url],
-    concurrency,
-    timeoutMs: 2000,
-    maxRetries,
-    retry: { baseDelayMs: 5, maxDelayMs: 20 },
-  });
+  return testPool(url, { concurrency, maxRetries });
 }
 
-const lines = async (path: string) =>
-  (await readFile(path, "utf8"))
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = readJsonl;
 
 const userOf = (server: OpenAIServer) => server.requests.map((r) => r.body?.messages[0]?.content ?? "");
 

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createChatPool } from "../../src/llm/index.js";
 import { type RolloutOptions, rolloutOutputPath, runRollout } from "../../src/stages/rollout.js";
 import { type ChatBody, type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
+import { readJsonl, testPool, writeJsonl as writeJsonlFile } from "../support/stage-helpers.js";
 
 const GOLD = /\[gold:\s*([^\]]*)\]/;
 
@@ -44,25 +45,14 @@ afterEach(async () => {
 async function writeInput(records: Record<string, unknown>[], name = "train.jsonl"): Promise<string> {
   await mkdir(join(dir, "toy"), { recursive: true });
   const path = join(dir, "toy", name);
-  await writeFile(path, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
-  return path;
+  return writeJsonlFile(path, records);
 }
 
 function pool(url: string, concurrency = 4, maxRetries = 3) {
-  return createChatPool({
-    baseUrls: [url],
-    concurrency,
-    timeoutMs: 2000,
-    maxRetries,
-    retry: { baseDelayMs: 5, maxDelayMs: 20 },
-  });
+  return testPool(url, { concurrency, maxRetries });
 }
 
-const lines = async (path: string) =>
-  (await readFile(path, "utf8"))
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = readJsonl;
 
 describe("runRollout", () => {
   it("writes input records plus scored trajectories, in input order, at the documented path", async () => {
