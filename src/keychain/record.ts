@@ -1,19 +1,13 @@
+import type { SampleRecordBase } from "../run/sample-record.js";
+
 /**
- * A KeyChain instance as written to JSONL (field order is the output order). The original's fields come first
- * (`index … chain_head_with_question`), then ours.
+ * A KeyChain instance as written to JSONL. Output field order is set where records are built (the original's
+ * fields `index … chain_head_with_question` first, then ours). Of the shared fields: `input` is the true
+ * question, reached by following the chain from the head; `context` is the plain context (documents only, no
+ * pairs, as the original keeps it); `prompt_length` counts everything the model reads (instruction,
+ * `distractor_context`, head key, through the chat template when one is chosen).
  */
-export interface KeychainRecord {
-  index: number;
-  source_index: number;
-  id: string;
-  /** The true question (reached by following the chain from the head). */
-  input: string;
-  /** The plain context: documents only, no pairs (as the original keeps it). */
-  context: string;
-  answers: string[];
-  answer_aliases: string[];
-  /** Prompt tokens + G (the original's meaning). */
-  length: number;
+export interface KeychainRecord extends SampleRecordBase {
   /** Questions sampled for distractor chains (the original's `distract_questions`). */
   distract_questions: string[];
   /** The KeyChain context: `context` with every pair inserted. */
@@ -29,13 +23,6 @@ export interface KeychainRecord {
   id_format: string;
   /** `chain` or `tree:branching`. */
   topology: string;
-  /** Tokens of everything the model reads: the rendered prompt (instruction + distractor_context + head key,
-   * through the chat template when one is chosen). */
-  prompt_length: number;
-  target_length: number;
-  num_docs: number;
-  /** 1-based passage numbers of the gold documents. */
-  gold_positions: number[];
   /** First 16 hex of SHA-256 of each gold document string, in `gold_positions` order (lets `verify` check them). */
   gold_hashes: string[];
   /** Number of key→value pairs inserted. */
@@ -44,7 +31,4 @@ export interface KeychainRecord {
   prompt_variant: string;
   /** Chat template the budget was counted through: `none` or `qwen_orz_boxed`. */
   chat_template: string;
-  dataset: string;
-  seed: number;
-  placement: string;
 }

@@ -7,6 +7,7 @@ import type { SizedCorpus } from "../compose/sized-corpus.js";
 import type { Template } from "../compose/template.js";
 import type { QaRecord } from "../corpus/types.js";
 import { Rng } from "../rng.js";
+import type { SampleRecordBase } from "../run/sample-record.js";
 import type { TokenCounter } from "../tokenizer/types.js";
 
 /** How each emitted prompt's length is checked against a full re-tokenisation. */
@@ -42,24 +43,7 @@ export interface WindowItem {
 }
 
 /** A plain long-context QA record (field order is the output order). */
-export interface PlainRecord {
-  index: number;
-  source_index: number;
-  id: string;
-  input: string;
-  context: string;
-  answers: string[];
-  answer_aliases: string[];
-  /** Prompt tokens + G (the original's meaning of `length`). */
-  length: number;
-  prompt_length: number;
-  target_length: number;
-  num_docs: number;
-  /** 1-based passage numbers of the gold documents. */
-  gold_positions: number[];
-  dataset: string;
-  seed: number;
-  placement: string;
+export interface PlainRecord extends SampleRecordBase {
   distract_questions?: string[];
 }
 
