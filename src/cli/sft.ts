@@ -1,0 +1,330 @@
+import { join } from "node:path";
+import type { Command } from "commander";
+import { ConfigError, KeychainError } from "../errors.js";
+import { QWEN_ORZ_BOXED_SYSTEM } from "../prompt/templates.js";
+import {
+  type BadLine,
+  type CleanSummary,
+  type ConvertSummary,
+  cleanOutputPath,
+  cleanTraces,
+  convertOutputPath,
+  convertToSwift,
+  DEFAULT_MODEL_TAG,
+  DEFAULT_SUMMARY_KEYWORDS,
+  datasetOf,
+  type ExtractSummariesSummary,
+  extractSummaries,
+  filterSwift,
+  type LengthStats,
+  ROW_SCHEMAS,
+  type RowSchemaName,
+  type ValidateFileResult,
+  validateSwiftFile,
+} from "../sft/index.js";
+import { ROLLOUT_PROMPTS, type RolloutPrompt, SYSTEM_PROMPTS } from "../stages/rollout.js";
+import type { TokenCounter } from "../tokenizer/types.js";
+import { choiceOption, intOption } from "./numbers.js";
+import { withTokenizer } from "./plain.js";
+
+type Opts = Record<string, unknown>;
+
+/** Exit 1 after everything was written and reported: some input lines could not be used. */
+class BadLinesError extends KeychainError {
+  override name = "BadLinesError";
+}
+
+export function registerSft(program: Command): void {
+  const sft = program
+    .command("sft")
+    .description(
+      "SFT data (ms-swift rows) from rollout files: convert, filter, clean, validate, ChatQA2 summaries",
+    );
+
+  addRowOptions(
+    sft
+      .command("convert")
+      .description("Rollout files → one SFT row per trajectory ({prefix}-{tag}-swift.jsonl)")
+      .argument("<inputs...>", "rollout output files ({out}/{dataset}/{stem}-{model}.jsonl)")
+      .option("--no-skip-empty", "keep trajectories whose text is empty or whitespace"),
+  ).action(async (inputs: string[], o: Opts) => {
+    const failed: string[] = [];
+    const rows = rowOptions(o);
+    checkDistinct(inputs, (input) => convertOutputPath({ input, outDir: outDirFor(input, o), ...rows }));
+    for (const input of inputs) {
+      const s = await convertToSwift({
+        input,
+        outDir: outDirFor(input, o),
+        ...rows,
+        skipEmpty: o.skipEmpty as boolean,
+      });
+      process.stdout.write(formatConvert(input, s));
+      if (reportBadLines(input, s.badLines)) failed.push(input);
+    }
+    failIfBad(failed, o);
+  });
+
+  sft
+    .command("filter")
+    .description(
+      "Keep the best row per question (sub_em = 1, highest f1, first on ties) → {stem}-filtered.jsonl",
+    )
+    .argument("<inputs...>", "converted files (…-swift.jsonl)")
+    .option("-o, --out-dir <dir>", "output folder (default: each input's folder)")
+    .action(async (inputs: string[], o: Opts) => {
+      for (const input of inputs) {
+        const s = await filterSwift({
+          input,
+          ...(o.outDir === undefined ? {} : { outDir: o.outDir as string }),
+        });
+        process.stdout.write(
+          `${input}: ${s.questions} questions, ${s.kept} kept, ${s.dropped} dropped (no correct row) → ${s.outputPath}\n`,
+        );
+      }
+    });
+
+  addRowOptions(
+    sft
+      .command("clean")
+      .description(
+        "Rollout files → the best trajectory per question as <think>…</think>answer ({prefix}-{tag}-cleaned.jsonl)",
+      )
+      .argument("<inputs...>", "rollout output files")
+      .option("--keep-boxed", "keep the answer as \\boxed{…} (what RL rewards parse)", false),
+  ).action(async (inputs: string[], o: Opts) => {
+    const failed: string[] = [];
+    const rows = rowOptions(o);
+    checkDistinct(inputs, (input) => cleanOutputPath({ input, outDir: outDirFor(input, o), ...rows }));
+    for (const input of inputs) {
+      const s = await cleanTraces({
+        input,
+        outDir: outDirFor(input, o),
+        ...rows,
+        keepBoxed: o.keepBoxed as boolean,
+      });
+      process.stdout.write(formatClean(input, s));
+      for (const n of s.skippedNoThink)
+        process.stderr.write(
+          `${input}:${n.line}: source_index ${n.source_index}: best trajectory has no </think>; skipped\n`,
+        );
+      if (reportBadLines(input, s.badLines)) failed.push(input);
+    }
+    failIfBad(failed, o);
+  });
+
+  sft
+    .command("validate")
+    .description("Check SFT files: the original's rules, then a schema of every field; token length summary")
+    .argument("<files...>", "SFT JSONL files")
+    .option(
+      "--schema <name>",
+      "swift (every SwiftRow field) | messages (the conversation only)",
+      choiceOption("--schema", ROW_SCHEMAS),
+      "swift",
+    )
+    .option(
+      "--max-errors <n>",
+      "print at most N errors per file (all are counted)",
+      intOption("--max-errors", 0),
+      50,
+    )
+    .option(
+      "-t, --tokenizer <spec>",
+      "qwen3 | hf:PATH | tiktoken:ENC | sentencepiece:MODEL | approx | vllm:URL | gemini:MODEL",
+      "qwen3",
+    )
+    .option("--no-tokens", "skip the token length summary (no tokenizer loaded)")
+    .option("-q, --quiet", "no progress output", false)
+    .action(async (files: string[], o: Opts) => {
+      const results: ValidateFileResult[] = [];
+      const check = async (counter?: TokenCounter) => {
+        for (const file of files) {
+          const r = await validateSwiftFile(file, {
+            schema: o.schema as RowSchemaName,
+            maxErrors: o.maxErrors as number,
+            ...(counter === undefined ? {} : { counter }),
+          });
+          process.stdout.write(formatValidate(r));
+          results.push(r);
+        }
+      };
+      if (o.tokens === false) await check();
+      else await withTokenizer(o, (deps) => check(deps.counter));
+      const bad = results.filter((r) => r.errorCount > 0);
+      if (bad.length > 0)
+        throw new BadLinesError(`${bad.length} of ${results.length} files failed validation`);
+    });
+
+  sft
+    .command("extract-summaries")
+    .description("Summarisation SFT rows from a local copy of nvidia/ChatQA2-Long-SFT-data (long_sft)")
+    .requiredOption("-i, --input <file>", "the long_sft split: parquet, JSON array or JSON Lines")
+    .option("-o, --out-dir <dir>", "output folder", "sft_data")
+    .option("--split <name>", "split name, used in the output name long_sft_{split}_summary.jsonl", "train")
+    .option(
+      "--keywords <phrase>",
+      `summary request phrase, repeatable (default: ${DEFAULT_SUMMARY_KEYWORDS.map((k) => JSON.stringify(k)).join(", ")})`,
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
+    .option(
+      "--keyword-tail <n>",
+      "characters at the end of the question searched for a keyword",
+      intOption("--keyword-tail", 0),
+      300,
+    )
+    .option(
+      "--min-input-tokens <n>",
+      "keep rows whose user message has at least N tokens",
+      intOption("--min-input-tokens", 0),
+      4096,
+    )
+    .option(
+      "--min-output-tokens <n>",
+      "keep rows whose answer has at least N tokens",
+      intOption("--min-output-tokens", 0),
+      20,
+    )
+    .option("--question-field <name>", "column with the prompt", "question")
+    .option("--answer-field <name>", "column with the answer (string, or list: first item)", "answers")
+    .option(
+      "-t, --tokenizer <spec>",
+      "qwen3 | hf:PATH | tiktoken:ENC | sentencepiece:MODEL | approx | vllm:URL | gemini:MODEL",
+      "qwen3",
+    )
+    .option("--allow-bad-lines", "exit 0 even when some rows could not be read", false)
+    .option("-q, --quiet", "no progress output", false)
+    .action(async (o: Opts) => {
+      let summary: ExtractSummariesSummary | undefined;
+      await withTokenizer(o, async ({ counter }) => {
+        summary = await extractSummaries(
+          {
+            input: o.input as string,
+            outDir: o.outDir as string,
+            split: o.split as string,
+            ...(o.keywords === undefined ? {} : { keywords: o.keywords as string[] }),
+            keywordTail: o.keywordTail as number,
+            minInputTokens: o.minInputTokens as number,
+            minOutputTokens: o.minOutputTokens as number,
+            questionField: o.questionField as string,
+            answerField: o.answerField as string,
+          },
+          { counter },
+        );
+      });
+      if (summary === undefined) return;
+      process.stdout.write(formatSummaries(o, summary));
+      if (reportBadLines(o.input as string, summary.badRows)) failIfBad([o.input as string], o);
+    });
+}
+
+/** Options shared by convert and clean. */
+function addRowOptions(cmd: Command): Command {
+  return cmd
+    .option("-o, --out-dir <dir>", "output folder", "sft_data")
+    .option(
+      "--by-dataset",
+      "write into {out-dir}/{dataset}/ (the input's folder name), as run_convert.sh did",
+      false,
+    )
+    .option("--model-tag <tag>", "written as each row's model and into the output name", DEFAULT_MODEL_TAG)
+    .option(
+      "--prompt <kind>",
+      "user message as the rollout built it: plain | answer-is | keychain | auto",
+      choiceOption("--prompt", ROLLOUT_PROMPTS),
+      "auto",
+    )
+    .option("--system <text>", "a system message put first in every row (default: none)")
+    .option(
+      "--system-prompt <name>",
+      "none | qwen_orz_boxed: a named system message",
+      choiceOption("--system-prompt", SYSTEM_PROMPTS),
+      "none",
+    )
+    .option("--allow-bad-lines", "exit 0 even when some input lines could not be used", false);
+}
+
+function rowOptions(o: Opts): { modelTag: string; prompt: RolloutPrompt; system?: string } {
+  if (o.system !== undefined && o.systemPrompt !== "none")
+    throw new ConfigError("Give either --system TEXT or --system-prompt NAME, not both");
+  const system =
+    o.systemPrompt === "qwen_orz_boxed" ? QWEN_ORZ_BOXED_SYSTEM : (o.system as string | undefined);
+  return {
+    modelTag: o.modelTag as string,
+    prompt: o.prompt as RolloutPrompt,
+    ...(system === undefined ? {} : { system }),
+  };
+}
+
+function outDirFor(input: string, o: Opts): string {
+  return o.byDataset === true ? join(o.outDir as string, datasetOf(input)) : (o.outDir as string);
+}
+
+/** Two inputs must not write the same output file (e.g. same stem from two data sets without --by-dataset). */
+function checkDistinct(inputs: readonly string[], pathOf: (input: string) => string): void {
+  const seen = new Map<string, string>();
+  for (const input of inputs) {
+    const path = pathOf(input);
+    const other = seen.get(path);
+    if (other !== undefined)
+      throw new ConfigError(
+        `"${other}" and "${input}" would both be written to "${path}"; pass --by-dataset or convert them one at a time into different --out-dir folders`,
+      );
+    seen.set(path, input);
+  }
+}
+
+/** Print bad lines to stderr as `file:line: field "x": reason`; true when there were some. */
+function reportBadLines(file: string, bad: readonly BadLine[]): boolean {
+  for (const b of bad)
+    process.stderr.write(
+      `${file}:${b.line}: ${b.field === undefined ? "" : `field "${b.field}": `}${b.reason}\n`,
+    );
+  return bad.length > 0;
+}
+
+function failIfBad(files: readonly string[], o: Opts): void {
+  if (files.length === 0 || o.allowBadLines === true) return;
+  throw new BadLinesError(
+    `${files.length === 1 ? `"${files[0]}" has` : `${files.length} files have`} lines that could not be used (listed above; the rest was written). Fix them or pass --allow-bad-lines.`,
+  );
+}
+
+export function formatConvert(input: string, s: ConvertSummary): string {
+  const bad = s.badLines.length > 0 ? `, ${s.badLines.length} bad lines` : "";
+  return `${input}: ${s.records} records → ${s.rows} rows (${s.skippedEmpty} empty trajectories skipped${bad}) → ${s.outputPath}\n`;
+}
+
+export function formatClean(input: string, s: CleanSummary): string {
+  const bad = s.badLines.length > 0 ? `, ${s.badLines.length} bad lines` : "";
+  return `${input}: ${s.records} records → ${s.kept} rows (${s.droppedNoCorrect} without a correct trajectory, ${s.skippedNoThink.length} without </think>${bad}) → ${s.outputPath}\n`;
+}
+
+export function formatValidate(r: ValidateFileResult): string {
+  const lines = r.errors.map((e) => `${r.file}:${e.line}: ${e.message}`);
+  if (r.errorCount > r.errors.length) lines.push(`… ${r.errorCount - r.errors.length} more errors not shown`);
+  lines.push(
+    `${r.file}: ${r.rows} rows, ${r.errorCount === 0 ? "valid" : `${r.badRows} invalid (${r.errorCount} errors)`}`,
+  );
+  if (r.tokens !== undefined) {
+    const row = (name: string, s: LengthStats) =>
+      `  ${name.padEnd(12)} ${[s.min, Math.round(s.mean), s.p50, s.p95, s.max].map((n) => String(n).padStart(8)).join("")}`;
+    lines.push(
+      `  ${"tokens".padEnd(12)} ${["min", "mean", "p50", "p95", "max"].map((h) => h.padStart(8)).join("")}`,
+    );
+    lines.push(row("conversation", r.tokens.conversation), row("assistant", r.tokens.assistant));
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export function formatSummaries(o: Opts, s: ExtractSummariesSummary): string {
+  const bad = s.badRows.length > 0 ? ` (${s.badRows.length} could not be read)` : "";
+  return [
+    `rows read                          ${s.read}${bad}`,
+    `with a summary keyword             ${s.afterKeywords}`,
+    `non-empty after cleaning           ${s.afterCleaning}`,
+    `≥ ${o.minInputTokens as number} input tokens`.padEnd(35) + String(s.afterInputTokens),
+    `≥ ${o.minOutputTokens as number} output tokens`.padEnd(35) + String(s.afterOutputTokens),
+    `→ ${s.outputPath}`,
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,12 @@
+/**
+ * The best trajectory of one question (§11.2): among the rows with `sub_em === 1`, the one with the highest
+ * `f1`, the first on ties; `undefined` when none is correct (the question is dropped).
+ */
+export function selectBest<T extends { sub_em: number; f1: number }>(rows: readonly T[]): T | undefined {
+  let best: T | undefined;
+  for (const row of rows) {
+    if (row.sub_em !== 1) continue;
+    if (best === undefined || row.f1 > best.f1) best = row;
+  }
+  return best;
+}

@@ -1,0 +1,129 @@
+import { InputError } from "../errors.js";
+import { readLines } from "../io/lines.js";
+import type { TokenCounter } from "../tokenizer/types.js";
+import { messagesRowSchema, schemaProblems, swiftRowSchema } from "./swift-schema.js";
+import { type LengthStats, lengthStats } from "./token-stats.js";
+import { validateSwiftRow } from "./validate-row.js";
+
+/** Which layer-2 schema rows are checked against. */
+export type RowSchemaName = "swift" | "messages";
+export const ROW_SCHEMAS: readonly RowSchemaName[] = ["swift", "messages"];
+
+export interface ValidateFileOptions {
+  /** `swift`: every SwiftRow field; `messages`: only the conversation. @default "swift" */
+  schema?: RowSchemaName;
+  /** Keep at most this many errors in the result (all are counted). @default Infinity */
+  maxErrors?: number;
+  /** Token lengths are summarised when given. @default undefined (no token summary) */
+  counter?: TokenCounter;
+}
+
+export interface RowError {
+  line: number;
+  message: string;
+}
+
+export interface TokenSummary {
+  /** Tokens of every message's content, summed (no chat template). */
+  conversation: LengthStats;
+  /** Tokens of the assistant messages' content, summed. */
+  assistant: LengthStats;
+}
+
+export interface ValidateFileResult {
+  file: string;
+  /** Non-blank lines. */
+  rows: number;
+  /** Rows with at least one error. */
+  badRows: number;
+  /** All errors found. */
+  errorCount: number;
+  /** The first `maxErrors` errors, in file order. */
+  errors: RowError[];
+  /** Over the rows whose `messages` could be read; present when a counter was given. */
+  tokens?: TokenSummary;
+}
+
+const BATCH = 256;
+
+/**
+ * Checks an SFT file row by row: JSON, then the original's rule checks ({@link validateSwiftRow}, exact
+ * messages), then the schema (`swift` or `messages`). With a counter, also summarises token lengths.
+ */
+export async function validateSwiftFile(
+  path: string,
+  o: ValidateFileOptions = {},
+): Promise<ValidateFileResult> {
+  const schema = (o.schema ?? "swift") === "swift" ? swiftRowSchema : messagesRowSchema;
+  const maxErrors = o.maxErrors ?? Number.POSITIVE_INFINITY;
+  const result: ValidateFileResult = { file: path, rows: 0, badRows: 0, errorCount: 0, errors: [] };
+  const conversation: number[] = [];
+  const assistant: number[] = [];
+  let pending: { role: string; content: string }[][] = [];
+  const flush = async () => {
+    if (o.counter === undefined || pending.length === 0) return;
+    const counts = await o.counter.countBatch(pending.flat().map((m) => m.content));
+    let at = 0;
+    for (const messages of pending) {
+      let all = 0;
+      let answer = 0;
+      for (const m of messages) {
+        const n = counts[at++] ?? 0;
+        all += n;
+        if (m.role === "assistant") answer += n;
+      }
+      conversation.push(all);
+      assistant.push(answer);
+    }
+    pending = [];
+  };
+  try {
+    for await (const { line, text } of readLines(path)) {
+      const json = line === 1 && text.startsWith("\uFEFF") ? text.slice(1) : text;
+      if (!/\S/.test(json)) continue;
+      result.rows++;
+      const problems = checkLine(json, schema);
+      if (problems.errors.length > 0) {
+        result.badRows++;
+        for (const message of problems.errors) {
+          result.errorCount++;
+          if (result.errors.length < maxErrors) result.errors.push({ line, message });
+        }
+      }
+      if (problems.messages !== undefined && o.counter !== undefined) {
+        pending.push(problems.messages);
+        if (pending.length >= BATCH) await flush();
+      }
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT")
+      throw new InputError(`cannot open the file: ${(e as Error).message}`, { file: path }, { cause: e });
+    throw e;
+  }
+  await flush();
+  if (o.counter !== undefined)
+    result.tokens = { conversation: lengthStats(conversation), assistant: lengthStats(assistant) };
+  return result;
+}
+
+/** The errors of one line, and its messages when they can be counted. */
+function checkLine(
+  json: string,
+  schema: typeof swiftRowSchema | typeof messagesRowSchema,
+): { errors: string[]; messages?: { role: string; content: string }[] } {
+  let row: unknown;
+  try {
+    row = JSON.parse(json);
+  } catch (e) {
+    return { errors: [`not valid JSON: ${(e as Error).message}`] };
+  }
+  const rules = validateSwiftRow(row);
+  const typed = schemaProblems(schema, row).filter((p) => !rules.includes(p));
+  const errors = [...rules, ...typed];
+  const messages = (row as { messages?: unknown } | null)?.messages;
+  if (!Array.isArray(messages)) return { errors };
+  const countable = messages
+    .filter((m): m is { role: unknown; content: string } => typeof m?.content === "string")
+    .map((m) => ({ role: String(m.role), content: m.content }));
+  return { errors, messages: countable };
+}

@@ -1,0 +1,240 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "../..");
+const BIN = join(ROOT, "dist/cli/main.js");
+const PLAIN = "trajectories/hotpotqa/train-num_sample_3-max_seq_4096-qwen14b_ckpt.jsonl";
+const KEYCHAIN = "trajectories/musique/dev-num_sample_2-max_seq_8192-qwen14b_ckpt.jsonl";
+let dir: string;
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: "utf8", timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+beforeAll(async () => {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first (npm test does)`);
+  dir = await mkdtemp(join(tmpdir(), "kcs-cli-sft-"));
+  await cp(join(ROOT, "test/fixtures/sft/hotpotqa"), join(dir, "trajectories/hotpotqa"), { recursive: true });
+  await cp(join(ROOT, "test/fixtures/sft/musique"), join(dir, "trajectories/musique"), { recursive: true });
+  await cp(join(ROOT, "test/fixtures/sft/chatqa2"), join(dir, "chatqa2"), { recursive: true });
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("keychain-synth sft", () => {
+  it.each(["convert", "filter", "clean", "validate", "extract-summaries"])("sft %s --help exits 0", (cmd) => {
+    const r = run("sft", cmd, "--help");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`Usage: keychain-synth sft ${cmd}`));
+  });
+
+  it("convert → filter → validate on plain and KeyChain rollout files", async () => {
+    const convert = run("sft", "convert", PLAIN, KEYCHAIN, "-o", "sft", "--by-dataset");
+    expect(convert.err).toBe("");
+    expect(convert.code).toBe(0);
+    expect(convert.out).toMatchInlineSnapshot(`
+      "trajectories/hotpotqa/train-num_sample_3-max_seq_4096-qwen14b_ckpt.jsonl: 3 records → 6 rows (2 empty trajectories skipped) → sft/hotpotqa/train-num_sample_3-max_seq_4096-LoongRL-14b-swift.jsonl
+      trajectories/musique/dev-num_sample_2-max_seq_8192-qwen14b_ckpt.jsonl: 2 records → 4 rows (0 empty trajectories skipped) → sft/musique/dev-num_sample_2-max_seq_8192-LoongRL-14b-swift.jsonl
+      "
+    `);
+    const filter = run(
+      "sft",
+      "filter",
+      "sft/hotpotqa/train-num_sample_3-max_seq_4096-LoongRL-14b-swift.jsonl",
+      "sft/musique/dev-num_sample_2-max_seq_8192-LoongRL-14b-swift.jsonl",
+    );
+    expect(filter.code).toBe(0);
+    expect(filter.out).toMatchInlineSnapshot(`
+      "sft/hotpotqa/train-num_sample_3-max_seq_4096-LoongRL-14b-swift.jsonl: 3 questions, 2 kept, 1 dropped (no correct row) → sft/hotpotqa/train-num_sample_3-max_seq_4096-LoongRL-14b-swift-filtered.jsonl
+      sft/musique/dev-num_sample_2-max_seq_8192-LoongRL-14b-swift.jsonl: 2 questions, 2 kept, 0 dropped (no correct row) → sft/musique/dev-num_sample_2-max_seq_8192-LoongRL-14b-swift-filtered.jsonl
+      "
+    `);
+    const filtered = (
+      await readFile(
+        join(dir, "sft/hotpotqa/train-num_sample_3-max_seq_4096-LoongRL-14b-swift-filtered.jsonl"),
+        "utf8",
+      )
+    )
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { source_index: number; f1: number });
+    expect(filtered.map((r) => [r.source_index, r.f1])).toEqual([
+      [10, 1],
+      [12, 1],
+    ]);
+    const validate = run(
+      "sft",
+      "validate",
+      "sft/hotpotqa/train-num_sample_3-max_seq_4096-LoongRL-14b-swift-filtered.jsonl",
+      "-t",
+      "approx",
+      "-q",
+    );
+    expect(validate.code).toBe(0);
+    expect(validate.out).toMatchInlineSnapshot(`
+      "sft/hotpotqa/train-num_sample_3-max_seq_4096-LoongRL-14b-swift-filtered.jsonl: 2 rows, valid
+        tokens            min    mean     p50     p95     max
+        conversation       34      41      34      47      47
+        assistant           7      10       7      12      12
+      "
+    `);
+  });
+
+  it("convert twice gives byte-identical files", async () => {
+    expect(run("sft", "convert", KEYCHAIN, "-o", "det1").code).toBe(0);
+    expect(run("sft", "convert", KEYCHAIN, "-o", "det2").code).toBe(0);
+    const name = "dev-num_sample_2-max_seq_8192-LoongRL-14b-swift.jsonl";
+    expect(await readFile(join(dir, "det1", name), "utf8")).toBe(
+      await readFile(join(dir, "det2", name), "utf8"),
+    );
+  });
+
+  it("clean reports a trajectory without </think> and goes on; --keep-boxed keeps the box", async () => {
+    const r = run(
+      "sft",
+      "clean",
+      PLAIN,
+      KEYCHAIN,
+      "-o",
+      "clean",
+      "--keep-boxed",
+      "--system-prompt",
+      "qwen_orz_boxed",
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toMatchInlineSnapshot(`
+      "trajectories/hotpotqa/train-num_sample_3-max_seq_4096-qwen14b_ckpt.jsonl: 3 records → 1 rows (1 without a correct trajectory, 1 without </think>) → clean/train-num_sample_3-max_seq_4096-LoongRL-14b-cleaned.jsonl
+      trajectories/musique/dev-num_sample_2-max_seq_8192-qwen14b_ckpt.jsonl: 2 records → 2 rows (0 without a correct trajectory, 0 without </think>) → clean/dev-num_sample_2-max_seq_8192-LoongRL-14b-cleaned.jsonl
+      "
+    `);
+    expect(r.err).toBe(`${PLAIN}:3: source_index 12: best trajectory has no </think>; skipped\n`);
+    const row = JSON.parse(
+      (
+        await readFile(join(dir, "clean/train-num_sample_3-max_seq_4096-LoongRL-14b-cleaned.jsonl"), "utf8")
+      ).trim(),
+    ) as { messages: { role: string; content: string }[] };
+    expect(row.messages.map((m) => m.role)).toEqual(["system", "user", "assistant"]);
+    expect(row.messages[2]?.content).toBe("<think>The passage says Paris.</think>\\boxed{Paris}");
+  });
+
+  it("bad lines are listed with line numbers and fail the run unless --allow-bad-lines", async () => {
+    const good = (await readFile(join(dir, KEYCHAIN), "utf8")).split("\n")[0] as string;
+    const bad = JSON.parse(good) as Record<string, unknown>;
+    delete bad.trajectories;
+    await writeFile(
+      join(dir, "trajectories/musique/bad-max_seq_8192-m.jsonl"),
+      `${good}\nnot json\n${JSON.stringify(bad)}\n`,
+    );
+    const r = run("sft", "convert", "trajectories/musique/bad-max_seq_8192-m.jsonl", "-o", "badout");
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("1 records → 2 rows (0 empty trajectories skipped, 2 bad lines)");
+    expect(r.err).toMatchInlineSnapshot(`
+      "trajectories/musique/bad-max_seq_8192-m.jsonl:2: invalid JSON: Unexpected token 'o', "not json" is not valid JSON
+      trajectories/musique/bad-max_seq_8192-m.jsonl:3: field "trajectories": expected an array, but the field is missing
+      keychain-synth: "trajectories/musique/bad-max_seq_8192-m.jsonl" has lines that could not be used (listed above; the rest was written). Fix them or pass --allow-bad-lines.
+      "
+    `);
+    expect(
+      run(
+        "sft",
+        "convert",
+        "trajectories/musique/bad-max_seq_8192-m.jsonl",
+        "-o",
+        "badout",
+        "--allow-bad-lines",
+      ).code,
+    ).toBe(0);
+  });
+
+  it("validate lists errors as file:line: message and exits 1", async () => {
+    await writeFile(
+      join(dir, "broken.jsonl"),
+      `${JSON.stringify({ messages: [{ role: "user", content: "q" }] })}\n{"messages": []}\n`,
+    );
+    const r = run(
+      "sft",
+      "validate",
+      "broken.jsonl",
+      "--no-tokens",
+      "--schema",
+      "messages",
+      "--max-errors",
+      "2",
+    );
+    expect(r.code).toBe(1);
+    expect(r.out).toMatchInlineSnapshot(`
+      "broken.jsonl:1: last message role must be 'assistant', got 'user'
+      broken.jsonl:1: messages[0].role: expected the last message to be from the assistant, got "user"
+      … 2 more errors not shown
+      broken.jsonl: 2 rows, 2 invalid (4 errors)
+      "
+    `);
+    expect(r.err).toBe("keychain-synth: 1 of 1 files failed validation\n");
+  });
+
+  it.each([
+    [
+      [
+        "sft",
+        "convert",
+        PLAIN,
+        "trajectories/hotpotqa/../hotpotqa/train-num_sample_3-max_seq_4096-qwen14b_ckpt.jsonl",
+      ],
+      /would both be written to/,
+    ],
+    [["sft", "convert", "trajectories/hotpotqa/x.jsonl"], /its name has no "max_seq_<N>" part/],
+    [
+      ["sft", "convert", PLAIN, "--system", "S", "--system-prompt", "qwen_orz_boxed"],
+      /either --system TEXT or --system-prompt NAME/,
+    ],
+    [["sft", "convert", PLAIN, "--prompt", "nope"], /--prompt must be one of/],
+  ])("configuration errors exit 2: %j", (args, message) => {
+    const r = run(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+
+  it("extract-summaries prints the count after each filter", async () => {
+    const r = run(
+      "sft",
+      "extract-summaries",
+      "-i",
+      "chatqa2/long_sft_sample.jsonl",
+      "-o",
+      "summaries",
+      "-t",
+      "approx",
+      "--min-input-tokens",
+      "50",
+      "--min-output-tokens",
+      "5",
+      "-q",
+    );
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatchInlineSnapshot(`
+      "rows read                          4
+      with a summary keyword             3
+      non-empty after cleaning           3
+      ≥ 50 input tokens                  2
+      ≥ 5 output tokens                  1
+      → summaries/long_sft_train_summary.jsonl
+      "
+    `);
+    const rows = (await readFile(join(dir, "summaries/long_sft_train_summary.jsonl"), "utf8"))
+      .trim()
+      .split("\n");
+    expect(rows).toHaveLength(1);
+    expect(JSON.parse(rows[0] as string)).toMatchObject({ dataset: "chatqa2_summary", word_count: 11 });
+    expect(
+      run("sft", "validate", "summaries/long_sft_train_summary.jsonl", "--schema", "messages", "--no-tokens")
+        .code,
+    ).toBe(0);
+  });
+});
