@@ -1,0 +1,126 @@
+import type { Command } from "commander";
+import { ConfigError } from "../errors.js";
+import {
+  type GrowEvent,
+  GrowIncompleteError,
+  loadGrowConfig,
+  manifestPathOf,
+  planGrow,
+  readManifest,
+  renderPlan,
+  renderStatus,
+  runGrow,
+} from "../grow/index.js";
+import { createChatPool } from "../llm/index.js";
+import { resolveTokenizer } from "../tokenizer/resolve.js";
+import { createProgress, type Progress } from "./progress.js";
+
+type Opts = Record<string, unknown>;
+
+export function registerGrow(program: Command): void {
+  program
+    .command("grow")
+    .description(
+      "Grow existing SFT sets to a target size with new questions disjoint from every existing set: plain → rollout → convert → filter (or clean) rounds, then exact merges; resumable from the manifest",
+    )
+    .option("-c, --config <file>", "grow config (YAML)")
+    .option("--status", "print the manifest's progress table and exit", false)
+    .option(
+      "--manifest <file>",
+      "with --status: read this manifest instead of the config's {out}/manifest.json",
+    )
+    .option("--dry-run", "print the plan (windows per data set × length) and write nothing", false)
+    .option("-q, --quiet", "no progress output", false)
+    .action(async (o: Opts) => {
+      if (o.status) return status(o);
+      if (o.config === undefined)
+        throw new ConfigError("grow needs --config FILE (or --status --manifest FILE)");
+      const config = await loadGrowConfig(o.config as string);
+      if (o.dryRun) {
+        const plan = await planGrow(config);
+        process.stdout.write(renderPlan(plan));
+        const manifest = manifestPathOf(config.out);
+        if (await readManifest(manifest))
+          process.stdout.write(`manifest "${manifest}" exists: a run resumes from it (see --status)\n`);
+        return;
+      }
+      const progress = createProgress(process.stderr, o.quiet as boolean);
+      const counter = await resolveTokenizer(config.tokenizer);
+      const pool = createChatPool({
+        baseUrls: config.rollout.baseUrls,
+        apiKey: process.env[config.rollout.apiKeyEnv] ?? "EMPTY",
+        concurrency: config.rollout.concurrency,
+        timeoutMs: config.rollout.timeoutMs,
+        maxRetries: config.rollout.retries,
+      });
+      const controller = new AbortController();
+      const onSigint = () => {
+        process.stderr.write("\nkeychain-synth: interrupted, stopping requests…\n");
+        controller.abort(new Error("interrupted (SIGINT)"));
+      };
+      process.once("SIGINT", onSigint);
+      try {
+        const result = await runGrow(config, {
+          counter,
+          pool,
+          signal: controller.signal,
+          onEvent: reporter(progress),
+        });
+        progress.stop();
+        process.stdout.write(renderStatus(result.manifest));
+        if (result.failed.length > 0)
+          throw new GrowIncompleteError(
+            `${result.failed.length} data set × length cell${result.failed.length === 1 ? "" : "s"} did not reach the target (see above); the manifest "${result.manifestPath}" keeps the work done`,
+          );
+      } finally {
+        progress.stop();
+        process.removeListener("SIGINT", onSigint);
+        await counter.close();
+      }
+    });
+}
+
+async function status(o: Opts): Promise<void> {
+  let path = o.manifest as string | undefined;
+  if (path === undefined) {
+    if (o.config === undefined) throw new ConfigError("grow --status needs --config FILE or --manifest FILE");
+    path = manifestPathOf((await loadGrowConfig(o.config as string)).out);
+  }
+  const manifest = await readManifest(path);
+  if (!manifest) throw new ConfigError(`No grow manifest at "${path}": nothing has run yet`);
+  process.stdout.write(renderStatus(manifest));
+}
+
+/** Progress lines on stderr: one per stage, a bar for rollouts. */
+function reporter(progress: Progress): (e: GrowEvent) => void {
+  let rolling = false;
+  return (e) => {
+    switch (e.type) {
+      case "dataset":
+        progress.log(
+          `${e.dataset}: ${e.questions} questions, key ${e.keyField}, new windows from ${e.start} (next free ${e.cursor})`,
+        );
+        break;
+      case "stage-start":
+        if (e.stage === "rollout") rolling = false;
+        break;
+      case "rollout-progress":
+        if (!rolling) progress.start("rollout", e.total);
+        rolling = true;
+        progress.update(e.done);
+        break;
+      case "stage-done": {
+        if (rolling) progress.stop();
+        rolling = false;
+        const at = e.stage === "merge" ? "merge" : `round ${e.round} ${e.stage}`;
+        progress.log(`[${e.dataset} ${e.length}] ${at}: ${e.count}${e.skipped ? " (done before)" : ""}`);
+        break;
+      }
+      case "cell-done":
+        progress.log(
+          `[${e.cell.dataset} ${e.cell.length}] ${e.cell.status}${e.cell.error ? `: ${e.cell.error}` : ""}`,
+        );
+        break;
+    }
+  };
+}
