@@ -1,0 +1,370 @@
+/** {@link ReportData} → report sections (tables + Vega-Lite charts), shared by `stats` and `report`. */
+import { groupedShareBars, lengthHistogram, seriesColour } from "./charts.js";
+import type { GroupStats, ReportData } from "./collect.js";
+import { DEPTH_BINS } from "./distribution.js";
+import { fillText, rewardText, shareText } from "./format.js";
+import type { Cell, Chart, ReportSection, Table } from "./section.js";
+
+/** `hotpotqa keychain 16384`, or without the length when there is no target length (SFT rows). */
+export function groupLabel(g: Pick<GroupStats, "dataset" | "kind" | "length">): string {
+  return g.length === null ? `${g.dataset} ${g.kind}` : `${g.dataset} ${g.kind} ${g.length}`;
+}
+
+/** The leading columns of every table keyed by group; {@link key} gives their cells. */
+export const GROUP_COLUMNS: readonly string[] = ["dataset", "kind", "length"];
+
+/** Labels of the 10 relative-depth bins: `0.0–0.1` … `0.9–1.0`. */
+export const DEPTH_LABELS: readonly string[] = Array.from(
+  { length: DEPTH_BINS },
+  (_, i) => `${(i / DEPTH_BINS).toFixed(1)}–${((i + 1) / DEPTH_BINS).toFixed(1)}`,
+);
+
+/** `a` when equal, else `a–b`. */
+function range(min: number, max: number): string {
+  return min === max ? String(min) : `${min}–${max}`;
+}
+
+/** The {@link GROUP_COLUMNS} cells of a group. */
+function key(g: GroupStats): Cell[] {
+  return [g.dataset, g.kind, g.length];
+}
+
+/** A group's chart series: its label and its colour (the same in every chart). */
+function seriesOf(data: ReportData, g: GroupStats): { group: string; colour: string } {
+  return { group: groupLabel(g), colour: seriesColour(data.groups.indexOf(g)) };
+}
+
+/** The sections that have data, in reading order: overview, lengths, gold, KeyChain, skips, rollouts, SFT. */
+export function statsSections(data: ReportData): ReportSection[] {
+  return [
+    overviewSection(data),
+    lengthsSection(data),
+    goldSection(data),
+    keychainSection(data),
+    skipsSection(data),
+    rolloutsSection(data),
+    sftSection(data),
+  ].filter((s): s is ReportSection => s !== null);
+}
+
+function overviewSection(data: ReportData): ReportSection {
+  return {
+    id: "overview",
+    title: "Overview",
+    intro: `${data.files.length} file(s), ${data.groups.length} dataset × kind × length group(s). Each file's kind is detected from its records; rollouts and SFT rows count under the kind of their prompt (plain or KeyChain).`,
+    tables: [
+      {
+        title: "Files",
+        columns: ["file", "kind", "records", "skipped"],
+        rows: data.files.map((f) => [f.path, f.kind ?? "empty", f.records, f.sidecar ? f.skipped : null]),
+        note: "skipped: samples listed in the file's .meta.json sidecar (– when there is none).",
+      },
+      {
+        title: "Records per group",
+        columns: [...GROUP_COLUMNS, "samples", "skipped", "rollout prompts", "sft rows"],
+        rows: data.groups.map((g) => [
+          ...key(g),
+          g.samples?.records ?? 0,
+          g.skips?.total ?? 0,
+          g.rollouts?.prompts ?? 0,
+          g.sft?.rows ?? 0,
+        ]),
+      },
+    ],
+    charts: [],
+  };
+}
+
+function lengthsSection(data: ReportData): ReportSection | null {
+  const groups = data.groups.filter((g) => g.samples !== null);
+  if (groups.length === 0) return null;
+  const tokens: Table = {
+    title: "Prompt tokens",
+    columns: [...GROUP_COLUMNS, "records", "G", "min", "p5", "p50", "p95", "max", "over budget"],
+    rows: groups.map((g) => {
+      const s = g.samples!;
+      const p = s.promptLength;
+      return [
+        ...key(g),
+        p.count,
+        range(s.generation.min, s.generation.max),
+        p.min,
+        p.p5,
+        p.p50,
+        p.p95,
+        p.max,
+        s.overBudget,
+      ];
+    }),
+    note: "prompt_length in tokens; G = length − prompt_length (tokens left for generation); over budget = records with length > target length (must be 0). Percentiles are nearest-rank.",
+  };
+  const fill: Table = {
+    title: "Fill of the prompt budget",
+    columns: [...GROUP_COLUMNS, "min", "p5", "p50", "p95", "max", "mean"],
+    rows: groups.map((g) => {
+      const f = g.samples!.fill;
+      return [...key(g), ...[f.min, f.p5, f.p50, f.p95, f.max, f.mean].map(fillText)];
+    }),
+    note: "fill = prompt_length / (target length − G): 100% means the prompt uses its whole budget; over 100% is over budget.",
+  };
+  const lengths = [...new Set(groups.map((g) => g.length))].filter((l): l is number => l !== null);
+  const charts: Chart[] = lengths.map((length) => {
+    const at = groups.filter((g) => g.length === length);
+    const budgets = [...new Set(at.flatMap((g) => [g.samples!.generation.min, g.samples!.generation.max]))]
+      .map((gen) => length - gen)
+      .sort((a, b) => a - b);
+    return {
+      title: `Prompt tokens at target length ${length}`,
+      spec: lengthHistogram({
+        title: `Prompt tokens at target length ${length}`,
+        target: length,
+        budgets,
+        series: at.map((g) => ({ ...seriesOf(data, g), ...g.samples!.lengthHistogram })),
+      }),
+      caption:
+        "Each bar counts records whose prompt length falls in its token range (a prompt that fills its budget exactly is in the bar ending at the dashed line); the dashed line is the prompt budget L − G, the solid line the target length L (an arrow at the right edge when L lies beyond the axis). Bars should crowd just left of the dashed line and never cross it.",
+    };
+  });
+  return {
+    id: "lengths",
+    title: "Token lengths",
+    intro:
+      "Prompt lengths against the target, per dataset × kind × target length (plain and KeyChain files).",
+    tables: [tokens, fill],
+    charts,
+  };
+}
+
+function goldSection(data: ReportData): ReportSection | null {
+  const groups = data.groups.filter((g) => g.samples !== null);
+  if (groups.length === 0) return null;
+  return {
+    id: "gold-depth",
+    title: "Gold document depth",
+    intro:
+      "Where the gold (supporting) documents sit in the context: relative depth (gold_position − 0.5) / num_docs, 0 = first passage, 1 = last.",
+    tables: [
+      {
+        title: "Gold documents per depth bin",
+        columns: [...GROUP_COLUMNS, "docs p50", "gold docs", ...DEPTH_LABELS],
+        rows: groups.map((g) => [
+          ...key(g),
+          g.samples!.numDocs.p50,
+          g.samples!.goldDocs,
+          ...g.samples!.goldDepth,
+        ]),
+        note: "docs p50: median passages per context; then counts of gold documents per depth bin.",
+      },
+    ],
+    charts: [
+      {
+        title: "Gold document depth",
+        spec: groupedShareBars({
+          title: "Gold document depth",
+          bins: DEPTH_LABELS,
+          series: groups.map((g) => ({ ...seriesOf(data, g), counts: g.samples!.goldDepth })),
+          xTitle: "relative depth in the context",
+          yTitle: "share of gold documents",
+        }),
+        caption:
+          "Each bar is the share of a group's gold documents in that depth bin; uniform placement gives flat bars near 10%.",
+      },
+    ],
+  };
+}
+
+function keychainSection(data: ReportData): ReportSection | null {
+  const groups = data.groups.filter((g) => g.keychain !== null);
+  if (groups.length === 0) return null;
+  return {
+    id: "keychain",
+    title: "KeyChain instances",
+    intro:
+      "Chains, hops, inserted pairs and distractor questions per instance, and where the pairs of the TRUE chain (head → … → question) sit in distractor_context (char offset / context length).",
+    tables: [
+      {
+        title: "Chains and pairs",
+        columns: [
+          ...GROUP_COLUMNS,
+          "records",
+          "chains",
+          "hops",
+          "pairs p50",
+          "pairs max",
+          "distractor q p50",
+          "chain pairs",
+          "missing",
+        ],
+        rows: groups.map((g) => {
+          const k = g.keychain!;
+          return [
+            ...key(g),
+            k.records,
+            range(k.chains.min, k.chains.max),
+            range(k.hops.min, k.hops.max),
+            k.numPairs.p50,
+            k.numPairs.max,
+            k.distractQuestions.p50,
+            k.chainPairs,
+            k.chainPairsMissing,
+          ];
+        }),
+        note: "chains, hops: per instance (min–max); chain pairs: true-chain pairs found in the context; missing must be 0.",
+      },
+      {
+        title: "True-chain pairs per depth bin",
+        columns: [...GROUP_COLUMNS, ...DEPTH_LABELS],
+        rows: groups.map((g) => [...key(g), ...g.keychain!.pairDepth]),
+      },
+    ],
+    charts: [
+      {
+        title: "True-chain pair depth",
+        spec: groupedShareBars({
+          title: "True-chain pair depth",
+          bins: DEPTH_LABELS,
+          series: groups.map((g) => ({ ...seriesOf(data, g), counts: g.keychain!.pairDepth })),
+          xTitle: "relative position in distractor_context",
+          yTitle: "share of true-chain pairs",
+        }),
+        caption:
+          "Each bar is the share of a group's true-chain pairs in that depth bin; pairs inserted uniformly give flat bars near 10%.",
+      },
+    ],
+  };
+}
+
+function skipsSection(data: ReportData): ReportSection | null {
+  const groups = data.groups.filter((g) => g.skips !== null);
+  const withSidecar = data.files.filter((f) => f.sidecar !== null).length;
+  if (withSidecar === 0) return null;
+  return {
+    id: "skips",
+    title: "Skipped samples",
+    intro:
+      `Questions the generator skipped, from ${withSidecar} .meta.json sidecar(s). ${groups.length === 0 ? "None were skipped." : ""}`.trim(),
+    tables:
+      groups.length === 0
+        ? []
+        : [
+            {
+              title: "Skips by reason",
+              columns: [...GROUP_COLUMNS, "reason", "count"],
+              rows: groups.flatMap((g) => g.skips!.reasons.map((r) => [...key(g), r.reason, r.count])),
+              note: "Digits in reasons are replaced by N so that equal reasons add up.",
+            },
+          ],
+    charts: [],
+  };
+}
+
+function rolloutsSection(data: ReportData): ReportSection | null {
+  const groups = data.groups.filter((g) => g.rollouts !== null);
+  if (groups.length === 0) return null;
+  const maxSamples = Math.max(...groups.map((g) => g.rollouts!.maxSamples));
+  const bins = Array.from({ length: maxSamples + 1 }, (_, i) => String(i));
+  return {
+    id: "rollouts",
+    title: "Rollouts",
+    intro:
+      "Pass rates and mean rewards of rollout files (prompts × trajectories), per dataset × kind × length: rollouts over KeyChain prompts are a harder task than over plain prompts, so they are kept apart.",
+    tables: [
+      {
+        title: "Rewards",
+        columns: [
+          ...GROUP_COLUMNS,
+          "prompts",
+          "trajectories",
+          "sub_em",
+          "em",
+          "f1",
+          "non-constant",
+          "all correct",
+          "all wrong",
+        ],
+        rows: groups.map((g) => {
+          const r = g.rollouts!;
+          return [
+            ...key(g),
+            r.prompts,
+            r.trajectories,
+            rewardText(r.meanSubEm),
+            rewardText(r.meanEm),
+            rewardText(r.meanF1),
+            shareText(r.nonConstant / r.prompts),
+            r.allCorrect,
+            r.allWrong,
+          ];
+        }),
+        note: "sub_em, em, f1: means over all trajectories; non-constant: share of prompts whose trajectories are not all scored the same (only these give a GRPO-style learning signal).",
+      },
+      {
+        title: "Prompts by number of correct trajectories",
+        columns: [...GROUP_COLUMNS, ...bins],
+        rows: groups.map((g) => [...key(g), ...bins.map((_, i) => g.rollouts!.passHistogram[i] ?? 0)]),
+      },
+    ],
+    charts: [
+      {
+        title: "Pass-rate distribution",
+        spec: groupedShareBars({
+          title: "Pass-rate distribution",
+          bins,
+          series: groups.map((g) => ({ ...seriesOf(data, g), counts: g.rollouts!.passHistogram })),
+          xTitle: "correct trajectories per prompt",
+          yTitle: "share of prompts",
+        }),
+        caption:
+          "Each bar is the share of a group's prompts with that many correct trajectories; mass at 0 (too hard) or at the right end (too easy) carries no learning signal.",
+      },
+    ],
+  };
+}
+
+function sftSection(data: ReportData): ReportSection | null {
+  const groups = data.groups.filter((g) => g.sft !== null);
+  if (groups.length === 0) return null;
+  return {
+    id: "sft",
+    title: "SFT rows",
+    intro:
+      "Rows of SFT files, grouped by dataset and kind (a row is KeyChain when its user message is the KeyChain prompt); SFT rows carry no target length.",
+    tables: [
+      {
+        title: "Rows and kept prompts",
+        columns: [...GROUP_COLUMNS, "rows", "prompts", "correct rows", "kept prompts", "f1 mean", "f1 p50"],
+        rows: groups.map((g) => {
+          const s = g.sft!;
+          return [
+            ...key(g),
+            s.rows,
+            s.prompts,
+            s.correctRows,
+            s.keptPrompts,
+            s.f1 ? rewardText(s.f1.mean) : null,
+            s.f1 ? rewardText(s.f1.p50) : null,
+          ];
+        }),
+        note: "prompts: distinct source_index (else id); kept prompts: prompts with at least one correct row (the best-trajectory rule keeps one row for each).",
+      },
+      {
+        title: "Rows per f1 bin",
+        columns: [...GROUP_COLUMNS, ...DEPTH_LABELS],
+        rows: groups.map((g) => [...key(g), ...g.sft!.f1Histogram]),
+      },
+    ],
+    charts: [
+      {
+        title: "SFT f1 distribution",
+        spec: groupedShareBars({
+          title: "SFT f1 distribution",
+          bins: DEPTH_LABELS,
+          series: groups.map((g) => ({ ...seriesOf(data, g), counts: g.sft!.f1Histogram })),
+          xTitle: "f1 of the row's answer",
+          yTitle: "share of rows",
+        }),
+        caption: "Each bar is the share of a group's rows with f1 in that bin; f1 = 1 falls in the last bin.",
+      },
+    ],
+  };
+}

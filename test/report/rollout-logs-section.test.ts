@@ -1,0 +1,439 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as vega from "vega";
+import * as vegaLite from "vega-lite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  analyzeRolloutLogs,
+  type RolloutLogAnalysis,
+  rolloutLogSection,
+} from "../../src/report/rollout-logs.js";
+import { formatRanges } from "../../src/report/rollout-logs-section.js";
+import type { ChartSpec } from "../../src/report/section.js";
+
+const BASIC = join(import.meta.dirname, "../fixtures/rollout-logs/basic");
+
+/** SVG text of a Vega-Lite spec, rendered headless as the report does. */
+async function renderSvg(spec: ChartSpec): Promise<string> {
+  const compiled = vegaLite.compile(spec as unknown as vegaLite.TopLevelSpec, {
+    logger: {
+      warn: (m: string) => {
+        throw new Error(`vega-lite warning: ${m}`);
+      },
+    } as never,
+  });
+  const view = new vega.View(vega.parse(compiled.spec), { renderer: "none" });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+describe("rolloutLogSection on the fixture", () => {
+  let a: RolloutLogAnalysis;
+  beforeAll(async () => {
+    a = await analyzeRolloutLogs(BASIC, { repeats: 4 });
+  });
+
+  it("intro names the steps, the gap, irregular prompts and unseparated inputs", () => {
+    const s = rolloutLogSection(a);
+    expect(s.id).toBe("rollout-logs");
+    expect(s.intro?.replace(BASIC, "BASIC")).toMatchInlineSnapshot(
+      `"3 training steps (1–4) read from "BASIC", 4 rollouts per prompt. A prompt is the input up to the assistant turn; prompts with "Passage 2:" are long-context QA, KeyChain (LongQA-Dis) when they mention UUIDs or the KeyChain chain instruction, plain (LongQA) otherwise; the rest is "other". Missing steps (no log file): 3. 3 prompt-steps had a rollout count other than 4 (duplicated prompts, or a different rollout n); their score bin is scaled to 4 rollouts. 2 inputs have no assistant-turn separator and count whole as the prompt."`,
+    );
+  });
+
+  it("tables: an overview and a row per step for each class", () => {
+    expect(rolloutLogSection(a).tables).toMatchInlineSnapshot(`
+      [
+        {
+          "columns": [
+            "class",
+            "samples",
+            "prompts",
+            "reward",
+            "first",
+            "last",
+            "non-const %",
+            "all right %",
+            "all wrong %",
+            "irregular",
+          ],
+          "note": "Totals over all steps, each prompt counted once per step. "reward" is the mean over all rollouts; "first" and "last" are the mean rewards of the first and last step with samples; "non-const" prompts got different scores across their rollouts; "all right" prompts scored ≥ 1 in every rollout, "all wrong" ≤ 0; "irregular" prompts had a rollout count other than 4.",
+          "rows": [
+            [
+              "LongQA",
+              21,
+              5,
+              0.428571,
+              0.25,
+              0,
+              40,
+              20,
+              40,
+              1,
+            ],
+            [
+              "LongQA-Dis",
+              19,
+              5,
+              0.526316,
+              0.625,
+              0.75,
+              60,
+              20,
+              20,
+              1,
+            ],
+            [
+              "other",
+              22,
+              6,
+              0.659091,
+              0.75,
+              0.333333,
+              16.7,
+              50,
+              16.7,
+              1,
+            ],
+            [
+              "all",
+              62,
+              16,
+              0.540323,
+              0.541667,
+              0.357143,
+              37.5,
+              31.3,
+              25,
+              3,
+            ],
+          ],
+          "title": "Rollout logs: overview",
+        },
+        {
+          "columns": [
+            "step",
+            "samples",
+            "prompts",
+            "mean reward",
+            "non-constant",
+            "all right",
+            "all wrong",
+            "irregular",
+          ],
+          "note": "Mean reward is over rollouts; the other columns count prompts.",
+          "rows": [
+            [
+              1,
+              8,
+              2,
+              0.25,
+              1,
+              0,
+              1,
+              0,
+            ],
+            [
+              2,
+              9,
+              2,
+              0.777778,
+              1,
+              1,
+              0,
+              1,
+            ],
+            [
+              4,
+              4,
+              1,
+              0,
+              0,
+              0,
+              1,
+              0,
+            ],
+          ],
+          "title": "Rollout logs: LongQA per step",
+        },
+        {
+          "columns": [
+            "step",
+            "samples",
+            "prompts",
+            "mean reward",
+            "non-constant",
+            "all right",
+            "all wrong",
+            "irregular",
+          ],
+          "note": "Mean reward is over rollouts; the other columns count prompts.",
+          "rows": [
+            [
+              1,
+              8,
+              2,
+              0.625,
+              1,
+              1,
+              0,
+              0,
+            ],
+            [
+              2,
+              7,
+              2,
+              0.285714,
+              1,
+              0,
+              1,
+              1,
+            ],
+            [
+              4,
+              4,
+              1,
+              0.75,
+              1,
+              0,
+              0,
+              0,
+            ],
+          ],
+          "title": "Rollout logs: LongQA-Dis per step",
+        },
+        {
+          "columns": [
+            "step",
+            "samples",
+            "prompts",
+            "mean reward",
+            "non-constant",
+            "all right",
+            "all wrong",
+            "irregular",
+          ],
+          "note": "Mean reward is over rollouts; the other columns count prompts.",
+          "rows": [
+            [
+              1,
+              8,
+              2,
+              0.75,
+              0,
+              1,
+              0,
+              0,
+            ],
+            [
+              2,
+              8,
+              2,
+              0.8125,
+              1,
+              1,
+              0,
+              0,
+            ],
+            [
+              4,
+              6,
+              2,
+              0.333333,
+              0,
+              1,
+              1,
+              1,
+            ],
+          ],
+          "title": "Rollout logs: other per step",
+        },
+      ]
+    `);
+  });
+
+  it("charts: titles and the data behind them", () => {
+    const charts = rolloutLogSection(a).charts;
+    expect(charts.map((c) => c.title)).toMatchInlineSnapshot(`
+      [
+        "Mean reward per step",
+        "Prompts with non-constant scores per step",
+        "LongQA: prompts by number of correct rollouts per step",
+        "LongQA-Dis: prompts by number of correct rollouts per step",
+        "All-right and all-wrong prompts per step",
+      ]
+    `);
+    const data = (i: number) => (charts[i]!.spec.data as { values: unknown[] }).values;
+    expect(data(0)).toMatchInlineSnapshot(`
+      [
+        {
+          "class": "LongQA",
+          "mean_reward": 0.25,
+          "step": 1,
+        },
+        {
+          "class": "LongQA-Dis",
+          "mean_reward": 0.625,
+          "step": 1,
+        },
+        {
+          "class": "other",
+          "mean_reward": 0.75,
+          "step": 1,
+        },
+        {
+          "class": "LongQA",
+          "mean_reward": 0.777778,
+          "step": 2,
+        },
+        {
+          "class": "LongQA-Dis",
+          "mean_reward": 0.285714,
+          "step": 2,
+        },
+        {
+          "class": "other",
+          "mean_reward": 0.8125,
+          "step": 2,
+        },
+        {
+          "class": "LongQA",
+          "mean_reward": 0,
+          "step": 4,
+        },
+        {
+          "class": "LongQA-Dis",
+          "mean_reward": 0.75,
+          "step": 4,
+        },
+        {
+          "class": "other",
+          "mean_reward": 0.333333,
+          "step": 4,
+        },
+      ]
+    `);
+    // Score bins of LongQA: 5 bins × 3 steps.
+    expect(data(2)).toHaveLength(15);
+    expect(data(2).slice(0, 5)).toMatchInlineSnapshot(`
+      [
+        {
+          "bin": 0,
+          "prompts": 1,
+          "step": 1,
+        },
+        {
+          "bin": 1,
+          "prompts": 0,
+          "step": 1,
+        },
+        {
+          "bin": 2,
+          "prompts": 1,
+          "step": 1,
+        },
+        {
+          "bin": 3,
+          "prompts": 0,
+          "step": 1,
+        },
+        {
+          "bin": 4,
+          "prompts": 0,
+          "step": 1,
+        },
+      ]
+    `);
+  });
+
+  it("every chart spec compiles with vega-lite and renders to SVG", async () => {
+    for (const chart of rolloutLogSection(a).charts) {
+      const svg = await renderSvg(chart.spec);
+      expect(svg.startsWith("<svg")).toBe(true);
+      expect(svg).toContain("training step");
+    }
+  });
+});
+
+describe("rolloutLogSection with many steps", () => {
+  let dir = "";
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "keychain-rollout-many-"));
+    const sep = "<|im_end|>\n<|im_start|>assistant\n";
+    for (let step = 1; step <= 30; step++) {
+      // One plain long-QA prompt, 2 rollouts; correct rollouts grow with the step.
+      const entries = [0, 1].map((r) => ({
+        input: `Passage 1: a Passage 2: b${sep}${r}`,
+        score: r < step % 3 ? 1 : 0,
+      }));
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, `global_step_${step}.json`), JSON.stringify(entries));
+    }
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("summarises the class table as first, last and mean rows", async () => {
+    const s = rolloutLogSection(await analyzeRolloutLogs(dir, { repeats: 2 }));
+    expect(s.tables.map((t) => t.title)).toEqual([
+      "Rollout logs: overview",
+      "Rollout logs: LongQA, first and last step",
+    ]);
+    expect(s.tables[1]!.rows).toMatchInlineSnapshot(`
+      [
+        [
+          1,
+          2,
+          1,
+          0.5,
+          1,
+          0,
+          0,
+          0,
+        ],
+        [
+          30,
+          2,
+          1,
+          0,
+          0,
+          0,
+          1,
+          0,
+        ],
+        [
+          "mean of 30",
+          2,
+          1,
+          0.5,
+          0.333333,
+          0.333333,
+          0.333333,
+          0,
+        ],
+      ]
+    `);
+    expect(s.charts.map((c) => c.title)).toMatchInlineSnapshot(`
+      [
+        "Mean reward per step",
+        "Prompts with non-constant scores per step",
+        "LongQA: prompts by number of correct rollouts per step",
+        "All-right and all-wrong prompts per step",
+      ]
+    `);
+  });
+});
+
+describe("formatRanges", () => {
+  it.each([
+    [[], ""],
+    [[3], "3"],
+    [[3, 7, 8, 9], "3, 7–9"],
+    [[1, 2, 4, 5, 7], "1–2, 4–5, 7"],
+  ])("%j → %j", (ns, text) => {
+    expect(formatRanges(ns)).toBe(text);
+  });
+});
