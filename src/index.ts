@@ -32,6 +32,8 @@ export { DATASET_NAMES, type DatasetName, DownloadError, downloadDataset } from 
 export { ConfigError, InputError, KeychainError, type Place, RemoteError } from "./errors.js";
 // Export for RL (verl parquet)
 export * from "./export/index.js";
+// Incremental growth of SFT sets to a target size (grow)
+export * from "./grow/index.js";
 // KeyChain instances
 export { buildRoutes, idsNeeded, pairsNeeded, parseTopology, type Topology } from "./keychain/chains.js";
 export { drawIds, formatIdFormat, type IdFormat, parseIdFormat } from "./keychain/ids.js";
@@ -79,12 +81,30 @@ export { parseShard, type Shard, selectQuestions, shardRange, windowRange } from
 export * from "./prompt/stage-templates.js";
 // Prompts (wire formats)
 export * from "./prompt/templates.js";
+// Dataset statistics and the self-contained HTML report
+export * from "./report/index.js";
+// verl rollout-log difficulty analysis (per step and class: reward, non-constant, all-right/all-wrong prompts)
+export {
+  analyzeRolloutLogs,
+  type ClassStepStats,
+  classifyPrompt,
+  PROMPT_CLASSES,
+  type PromptClass,
+  type RolloutLogAnalysis,
+  type RolloutLogOptions,
+  rolloutLogSection,
+  type StepStats,
+  splitPrompt,
+  writeRolloutLogCsvs,
+} from "./report/rollout-logs.js";
 // Randomness
 export { Rng } from "./rng.js";
 // Runs over datasets × lengths
 export { type LoadedDataset, type MatrixConfig, runMatrix, type SampleKind } from "./run/matrix.js";
 // Answer extraction and rule-based rewards (sub_em, em, f1, cem)
 export * from "./scoring/index.js";
+// SFT data from rollouts: convert, filter, clean, validate, ChatQA2 summaries
+export * from "./sft/index.js";
 // Question filtering by pass rate
 export { runFilterAgain, runFilterStage1, unionIdFiles } from "./stages/filter.js";
 // Reasoning-trace extraction

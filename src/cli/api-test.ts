@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 /**
  * `keychain-synth api-test`: a quick end-to-end check of an OpenAI-compatible endpoint (reference §10.4).
  * Sends N QA samples through the client pool, prints one ✓/✗ line per sample and a summary. Exits 0 when the
@@ -399,6 +400,7 @@ export function registerApiTest(program: Command, out: NodeJS.WritableStream = p
     .action(async (o: Opts) => {
       const config = resolveApiTestConfig(o);
       const controller = new AbortController();
+      setMaxListeners(0, controller.signal); // one listener per request in flight or queued: not a leak
       const onSigint = () => controller.abort(new KeychainError("api-test interrupted"));
       process.once("SIGINT", onSigint);
       try {

@@ -5,11 +5,15 @@ import { DEFAULT_LAYOUT } from "../compose/layout.js";
 import { parsePlacement } from "../compose/placement.js";
 import { parseTemplate } from "../compose/template.js";
 import { exportVerl } from "../export/verl.js";
+import { writeFileAtomic } from "../io/atomic.js";
 import { parseTopology } from "../keychain/chains.js";
 import { parseIdFormat } from "../keychain/ids.js";
 import { runKeychain } from "../keychain/run.js";
 import { parseLengths } from "../plain/lengths.js";
 import { runPlain } from "../plain/run.js";
+import { collectStats } from "../report/collect.js";
+import { renderReportHtml } from "../report/html.js";
+import { statsSections } from "../report/sections.js";
 import type { MatrixConfig } from "../run/matrix.js";
 import { writeWorldJsonl } from "../synthetic/index.js";
 import { resolveTokenizer } from "../tokenizer/resolve.js";
@@ -23,7 +27,7 @@ export function registerDemo(program: Command): void {
   program
     .command("demo")
     .description(
-      "The main job on built-in data: generate a synthetic, contamination-free multi-hop corpus, build plain and KeyChain samples at 4K, 8K and 16K with the bundled Qwen3 tokenizer (every prompt re-counted), verify every KeyChain instance, and export them as verl parquet",
+      "The main job on built-in data: generate a synthetic, contamination-free multi-hop corpus, build plain and KeyChain samples at 4K, 8K and 16K with the bundled Qwen3 tokenizer (every prompt re-counted), verify every KeyChain instance, export them as verl parquet, and write an HTML report about them",
     )
     .option("-o, --out <dir>", "output folder", "demo-output")
     .option("--questions <n>", "questions in the synthetic corpus", intOption("--questions", 10), 2000)
@@ -112,6 +116,11 @@ export function registerDemo(program: Command): void {
           });
           stdout.write(`  ${dir}: train ${r.train}, test ${r.test}, valid ${r.valid} rows\n`);
         }
+        const reportPath = join(out, "report.html");
+        const data = await collectStats([...plain, ...keychain].map((s) => s.path));
+        const html = await renderReportHtml(statsSections(data), { title: "keychain-synth demo" });
+        await writeFileAtomic(reportPath, html);
+        stdout.write(`\nReport (token lengths, fill, gold and chain-pair depth, skips): ${reportPath}\n`);
         if (failed > 0) throw new VerificationFailedError(`${failed} KeyChain instances failed verification`);
       } finally {
         progress.stop();

@@ -5,12 +5,15 @@ import { registerDemo } from "./demo.js";
 import { registerDownload } from "./download.js";
 import { registerExport } from "./export.js";
 import { registerFilter } from "./filter.js";
+import { registerGrow } from "./grow.js";
 import { registerKeychain } from "./keychain.js";
 import { registerMerge, registerPipeline } from "./pipeline.js";
 import { registerPlain } from "./plain.js";
 import { registerReason } from "./reason.js";
+import { registerReport } from "./report.js";
 import { registerRollout } from "./rollout.js";
 import { registerScore } from "./score.js";
+import { registerSft } from "./sft.js";
 import { registerVerify } from "./verify.js";
 
 export function buildProgram(): Command {
@@ -31,8 +34,11 @@ export function buildProgram(): Command {
   registerRollout(program);
   registerReason(program);
   registerFilter(program);
+  registerSft(program);
+  registerGrow(program);
   registerDownload(program);
   registerDemo(program);
+  registerReport(program);
   return program;
 }
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { KeychainError, RemoteError } from "../errors.js";
 import type { StageDeps } from "./deps.js";
 import type { JournalEntry, JournalWriter } from "./rollout-journal.js";
@@ -31,6 +32,9 @@ export interface JournaledRun<T> {
 export async function runJournaled<T>(run: JournaledRun<T>): Promise<number> {
   const { deps, pending } = run;
   const stop = new AbortController();
+  // Every request in flight (and every one waiting for a slot) listens on this signal: as many as the
+  // concurrency, which is not a leak.
+  setMaxListeners(0, stop.signal);
   const onAbort = () => stop.abort(deps.signal?.reason);
   if (deps.signal?.aborted) onAbort();
   deps.signal?.addEventListener("abort", onAbort, { once: true });
