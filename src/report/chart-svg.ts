@@ -1,6 +1,6 @@
 /** Vega-Lite spec → inline SVG, rendered server-side (no browser, no canvas, no network). */
-import { parse, View } from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+import type { View } from "vega";
+import type { TopLevelSpec } from "vega-lite";
 import type { ChartSpec } from "./section.js";
 
 /** Shared look of every chart: system fonts, no view border, readable axis titles. */
@@ -22,6 +22,8 @@ const CHART_CONFIG = {
  * URL is an error, and vega's loader is given no way to fetch anyway.
  */
 export async function renderChartSvg(spec: ChartSpec): Promise<string> {
+  // Loaded on first use: vega takes about 0.2 s to load, which every other command would pay at start-up.
+  const [{ parse, View }, { compile }] = await Promise.all([import("vega"), import("vega-lite")]);
   const { $schema: _schema, ...rest } = spec;
   const merged = { ...rest, config: { ...CHART_CONFIG, ...((spec.config as object | undefined) ?? {}) } };
   const vgSpec = compile(merged as TopLevelSpec).spec;

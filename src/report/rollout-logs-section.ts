@@ -1,14 +1,19 @@
+import { seriesColour } from "./charts.js";
+import { rewardText, shareText } from "./format.js";
 import type { RolloutLogAnalysis } from "./rollout-logs.js";
 import { PROMPT_CLASS_LABELS, PROMPT_CLASSES, type PromptClass } from "./rollout-logs-classify.js";
-import { type ClassStepStats, formatNumber } from "./rollout-logs-stats.js";
+import { type ClassStepStats, formatNumber, type StepStats } from "./rollout-logs-stats.js";
 import type { Cell, Chart, ChartSpec, ReportSection, Table } from "./section.js";
 
-/** Per-class tables list every step up to this many steps; beyond, first, last and the mean per step. */
+/** Per-class tables list every step up to this many steps; beyond, `SAMPLED_STEP_ROWS` steps and totals. */
 const MAX_STEP_ROWS = 25;
+/** Rows of a per-class table over more than `MAX_STEP_ROWS` steps: steps spread evenly, first and last included. */
+const SAMPLED_STEP_ROWS = 11;
 
 const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
-const CHART_WIDTH = 640;
-const CHART_HEIGHT = 240;
+/** The plotting area, as the dataset sections' charts (src/report/charts.ts). */
+const CHART_WIDTH = 560;
+const CHART_HEIGHT = 220;
 
 const STEP_COLUMNS = [
   "step",
@@ -82,12 +87,12 @@ function overviewTable(a: RolloutLogAnalysis, present: readonly PromptClass[]): 
       label,
       samples,
       prompts,
-      samples > 0 ? round(sum(stats.map((s) => s.scoreSum)) / samples) : null,
-      round(withSamples[0]?.meanReward ?? null),
-      round(withSamples.at(-1)?.meanReward ?? null),
-      percent(sum(stats.map((s) => s.varPrompts)), prompts),
-      percent(sum(stats.map((s) => s.allRight)), prompts),
-      percent(sum(stats.map((s) => s.allWrong)), prompts),
+      samples > 0 ? rewardText(sum(stats.map((s) => s.scoreSum)) / samples) : null,
+      reward(withSamples[0]?.meanReward ?? null),
+      reward(withSamples.at(-1)?.meanReward ?? null),
+      share(sum(stats.map((s) => s.varPrompts)), prompts),
+      share(sum(stats.map((s) => s.allRight)), prompts),
+      share(sum(stats.map((s) => s.allWrong)), prompts),
       sum(stats.map((s) => s.irregularPrompts)),
     ];
   });
@@ -100,13 +105,13 @@ function overviewTable(a: RolloutLogAnalysis, present: readonly PromptClass[]): 
       "reward",
       "first",
       "last",
-      "non-const %",
-      "all right %",
-      "all wrong %",
+      "non-constant",
+      "all right",
+      "all wrong",
       "irregular",
     ],
     rows,
-    note: `Totals over all steps, each prompt counted once per step. "reward" is the mean over all rollouts; "first" and "last" are the mean rewards of the first and last step with samples; "non-const" prompts got different scores across their rollouts; "all right" prompts scored ≥ 1 in every rollout, "all wrong" ≤ 0; "irregular" prompts had a rollout count other than ${a.repeats}.`,
+    note: `Totals over all steps, each prompt counted once per step. "reward" is the mean over all rollouts; "first" and "last" are the mean rewards of the first and last step with samples; "non-constant", "all right" and "all wrong" are shares of the prompts: prompts that got different scores across their rollouts, that scored ≥ 1 in every rollout, that scored ≤ 0 in every rollout; "irregular" prompts had a rollout count other than ${a.repeats}.`,
   };
 }
 
@@ -115,7 +120,7 @@ function classTable(a: RolloutLogAnalysis, c: PromptClass): Table {
     step,
     s.samples,
     s.prompts,
-    round(s.meanReward),
+    reward(s.meanReward),
     s.varPrompts,
     s.allRight,
     s.allWrong,
@@ -130,39 +135,79 @@ function classTable(a: RolloutLogAnalysis, c: PromptClass): Table {
       note: "Mean reward is over rollouts; the other columns count prompts.",
     };
   }
-  const first = a.steps[0]!;
-  const last = a.steps.at(-1)!;
+  const picked = spreadIndices(a.steps.length, SAMPLED_STEP_ROWS).map((i) => a.steps[i]!);
   const stats = a.steps.map((s) => s.classes[c]);
-  const mean = (get: (s: ClassStepStats) => number): number => round(sum(stats.map(get)) / stats.length)!;
-  const samples = sum(stats.map((s) => s.samples));
-  const meanRow: Cell[] = [
-    `mean of ${a.steps.length}`,
-    mean((s) => s.samples),
-    mean((s) => s.prompts),
-    samples > 0 ? round(sum(stats.map((s) => s.scoreSum)) / samples) : null,
-    mean((s) => s.varPrompts),
-    mean((s) => s.allRight),
-    mean((s) => s.allWrong),
-    mean((s) => s.irregularPrompts),
+  const total = (get: (s: ClassStepStats) => number): number => sum(stats.map(get));
+  const samples = total((s) => s.samples);
+  const totalRow: Cell[] = [
+    `all ${a.steps.length}`,
+    samples,
+    total((s) => s.prompts),
+    samples > 0 ? rewardText(total((s) => s.scoreSum) / samples) : null,
+    total((s) => s.varPrompts),
+    total((s) => s.allRight),
+    total((s) => s.allWrong),
+    total((s) => s.irregularPrompts),
   ];
   return {
-    title: `Rollout logs: ${label}, first and last step`,
+    title: `Rollout logs: ${label}, ${picked.length} of ${a.steps.length} steps`,
     columns: STEP_COLUMNS,
-    rows: [row(first.step, first.classes[c]), row(last.step, last.classes[c]), meanRow],
-    note: `${a.steps.length} steps: the first, the last, and the mean per step (mean reward: over all rollouts); the charts show every step.`,
+    rows: [...picked.map((s) => row(s.step, s.classes[c])), totalRow],
+    note: `${picked.length} steps spread evenly over the ${a.steps.length} logged (first and last included), then the totals over all of them (mean reward: over all rollouts); the charts show every step.`,
   };
 }
 
-function stepAxis(): Record<string, unknown> {
-  return { field: "step", type: "quantitative", title: "training step", axis: { format: "d" } };
+/** `k` indices spread evenly over `0 … n-1`, first and last included (all of them when `n ≤ k`). */
+export function spreadIndices(n: number, k: number): number[] {
+  if (n <= k) return Array.from({ length: n }, (_, i) => i);
+  return Array.from({ length: k }, (_, i) => Math.round((i * (n - 1)) / (k - 1)));
+}
+
+/** Every step from the first to the last logged one; a missing step (no log file) has `stats: null`. */
+function timeline(a: RolloutLogAnalysis): Array<{ step: number; stats: StepStats | null }> {
+  const rows = [
+    ...a.steps.map((s) => ({ step: s.step, stats: s as StepStats | null })),
+    ...a.missingSteps.map((step) => ({ step, stats: null })),
+  ];
+  return rows.sort((x, y) => x.step - y.step);
+}
+
+/** The caption's last sentence when steps are missing: their null points break the lines and areas. */
+function gapSentence(a: RolloutLogAnalysis, what: "lines" | "areas"): string {
+  return a.missingSteps.length > 0 ? ` Gaps in the ${what} are missing steps (no log file).` : "";
+}
+
+/** A chart whose title is also drawn on the chart, as the dataset sections' charts are. */
+function titled(title: string, spec: ChartSpec, caption: string): Chart {
+  return { title, spec: { $schema: VEGA_LITE_SCHEMA, title, ...spec }, caption };
+}
+
+/** The x axis: training steps, from the first logged step to the last (not from 0). */
+function stepAxis(a: RolloutLogAnalysis): Record<string, unknown> {
+  const first = a.steps[0]?.step ?? 0;
+  const last = a.steps.at(-1)?.step ?? 0;
+  return {
+    field: "step",
+    type: "quantitative",
+    title: "training step",
+    scale: { domain: [first, Math.max(last, first + 1)], nice: false },
+    axis: { format: "d", tickMinStep: 1 },
+  };
+}
+
+/** The colour of each class, the same in every chart of the section (and whichever classes are present). */
+export function classColour(c: PromptClass): string {
+  return seriesColour(PROMPT_CLASSES.indexOf(c));
 }
 
 function classColor(present: readonly PromptClass[]): Record<string, unknown> {
+  const labels = present.map((c) => PROMPT_CLASS_LABELS[c]);
   return {
     field: "class",
     type: "nominal",
     title: "class",
-    sort: present.map((c) => PROMPT_CLASS_LABELS[c]),
+    sort: labels,
+    scale: { domain: labels, range: present.map(classColour) },
   };
 }
 
@@ -171,68 +216,77 @@ function countAxis(title: string): Record<string, unknown> {
   return { field: "prompts", type: "quantitative", title, axis: { format: "d", tickMinStep: 1 } };
 }
 
+/** Lines per class over the steps; null values (missing steps) break the line instead of bridging it. */
 function lineSpec(
+  a: RolloutLogAnalysis,
   values: Array<Record<string, unknown>>,
   y: Record<string, unknown>,
   color: Record<string, unknown>,
-  extra: Record<string, unknown> = {},
-  points = values.length <= 200,
+  o: { extra?: Record<string, unknown>; height?: number } = {},
 ): ChartSpec {
   return {
-    $schema: VEGA_LITE_SCHEMA,
     width: CHART_WIDTH,
-    height: CHART_HEIGHT,
+    height: o.height ?? CHART_HEIGHT,
     data: { values },
-    mark: { type: "line", point: points },
-    encoding: { x: stepAxis(), y, color, ...extra },
+    // Point marks only while they stay apart (about 100 steps across the chart).
+    mark: { type: "line", point: a.steps.length + a.missingSteps.length <= 100 },
+    encoding: { x: stepAxis(a), y, color, ...o.extra },
   };
 }
 
 function meanRewardChart(a: RolloutLogAnalysis, present: readonly PromptClass[]): Chart {
-  const values = a.steps.flatMap((s) =>
-    present.flatMap((c) => {
-      const m = s.classes[c].meanReward;
-      return m === null ? [] : [{ step: s.step, class: PROMPT_CLASS_LABELS[c], mean_reward: round(m) }];
-    }),
+  const values = timeline(a).flatMap(({ step, stats }) =>
+    present.map((c) => ({
+      step,
+      class: PROMPT_CLASS_LABELS[c],
+      mean_reward: round(stats?.classes[c].meanReward ?? null),
+    })),
   );
-  return {
-    title: "Mean reward per step",
-    spec: lineSpec(
+  return titled(
+    "Mean reward per step",
+    lineSpec(
+      a,
       values,
       { field: "mean_reward", type: "quantitative", title: "mean reward" },
       classColor(present),
     ),
-    caption: "Average score of all rollouts of the class at each training step.",
-  };
+    `Average score of all rollouts of the class at each training step.${gapSentence(a, "lines")}`,
+  );
 }
 
 function nonConstantChart(a: RolloutLogAnalysis, present: readonly PromptClass[]): Chart {
-  const values = a.steps.flatMap((s) =>
-    present.map((c) => ({ step: s.step, class: PROMPT_CLASS_LABELS[c], prompts: s.classes[c].varPrompts })),
+  const values = timeline(a).flatMap(({ step, stats }) =>
+    present.map((c) => ({
+      step,
+      class: PROMPT_CLASS_LABELS[c],
+      prompts: stats?.classes[c].varPrompts ?? null,
+    })),
   );
-  return {
-    title: "Prompts with non-constant scores per step",
-    spec: lineSpec(values, countAxis("prompts"), classColor(present)),
-    caption:
-      "Prompts whose rollouts got different scores: the only ones that give GRPO a learning signal (var_input_cnt).",
-  };
+  return titled(
+    "Prompts with non-constant scores per step",
+    lineSpec(a, values, countAxis("prompts"), classColor(present)),
+    `Prompts whose rollouts got different scores: the only ones that give GRPO a learning signal (var_input_cnt).${gapSentence(a, "lines")}`,
+  );
 }
 
 function scoreBinsChart(a: RolloutLogAnalysis, c: PromptClass): Chart {
-  const values = a.steps.flatMap((s) =>
-    s.classes[c].scoreBins.map((prompts, bin) => ({ step: s.step, bin, prompts })),
+  const bins = Array.from({ length: a.repeats + 1 }, (_, bin) => bin);
+  const values = timeline(a).flatMap(
+    ({ step, stats }): Array<{ step: number; bin: number; prompts: number | null }> =>
+      stats === null
+        ? bins.map((bin) => ({ step, bin, prompts: null }))
+        : stats.classes[c].scoreBins.map((prompts, bin) => ({ step, bin, prompts })),
   );
   const label = PROMPT_CLASS_LABELS[c];
-  return {
-    title: `${label}: prompts by number of correct rollouts per step`,
-    spec: {
-      $schema: VEGA_LITE_SCHEMA,
+  return titled(
+    `${label}: prompts by number of correct rollouts per step`,
+    {
       width: CHART_WIDTH,
       height: CHART_HEIGHT,
       data: { values },
       mark: { type: "area" },
       encoding: {
-        x: stepAxis(),
+        x: stepAxis(a),
         y: { ...countAxis("prompts"), stack: "zero" },
         color: {
           field: "bin",
@@ -243,33 +297,34 @@ function scoreBinsChart(a: RolloutLogAnalysis, c: PromptClass): Chart {
         order: { field: "bin", type: "quantitative", sort: "ascending" },
       },
     },
-    caption: `Stacked areas: how many ${label} prompts had 0, 1, …, ${a.repeats} correct rollouts (rounded score sum) at each step.`,
-  };
+    `Stacked areas: how many ${label} prompts had 0, 1, …, ${a.repeats} correct rollouts (rounded score sum) at each step.${gapSentence(a, "areas")}`,
+  );
 }
 
 function solveEqualChart(a: RolloutLogAnalysis, present: readonly PromptClass[]): Chart {
-  const values = a.steps.flatMap((s) =>
+  const values = timeline(a).flatMap(({ step, stats }) =>
     present.flatMap((c) => [
-      { step: s.step, class: PROMPT_CLASS_LABELS[c], kind: "all right", prompts: s.classes[c].allRight },
-      { step: s.step, class: PROMPT_CLASS_LABELS[c], kind: "all wrong", prompts: s.classes[c].allWrong },
+      { step, class: PROMPT_CLASS_LABELS[c], kind: "all right", prompts: stats?.classes[c].allRight ?? null },
+      { step, class: PROMPT_CLASS_LABELS[c], kind: "all wrong", prompts: stats?.classes[c].allWrong ?? null },
     ]),
   );
-  return {
-    title: "All-right and all-wrong prompts per step",
-    // No point marks: the legend must show the dash pattern.
-    spec: lineSpec(
-      values,
-      countAxis("prompts"),
-      classColor(present),
-      {
-        strokeDash: { field: "kind", type: "nominal", title: "prompts", sort: ["all right", "all wrong"] },
-        detail: { field: "kind", type: "nominal" },
+  return titled(
+    "All-right and all-wrong prompts per step",
+    // One panel per kind, sharing the y scale: six crossing lines in one panel could not be told apart.
+    lineSpec(a, values, countAxis("prompts"), classColor(present), {
+      height: CHART_HEIGHT / 2,
+      extra: {
+        row: {
+          field: "kind",
+          type: "nominal",
+          sort: ["all right", "all wrong"],
+          title: null,
+          header: { labelFontSize: 12, labelAngle: 0, labelAlign: "left", labelOrient: "top" },
+        },
       },
-      false,
-    ),
-    caption:
-      'Prompts solved by every rollout (solid) or by none (dashed); their sum is the notebooks\' "solve equal" count, prompts without a learning signal.',
-  };
+    }),
+    `Top: prompts solved by every rollout; bottom: prompts solved by none. Their sum is the notebooks' "solve equal" count, prompts without a learning signal.${gapSentence(a, "lines")}`,
+  );
 }
 
 /** `[3, 7, 8, 9]` → `"3, 7–9"`. */
@@ -291,10 +346,15 @@ function sum(xs: readonly number[]): number {
   return t;
 }
 
+/** A chart value: at most 6 decimals, so that the spec stays small and stable. */
 function round(x: number | null): number | null {
   return x === null ? null : Number(formatNumber(x));
 }
 
-function percent(part: number, whole: number): number | null {
-  return whole > 0 ? Math.round((1000 * part) / whole) / 10 : null;
+function reward(x: number | null): string | null {
+  return x === null ? null : rewardText(x);
+}
+
+function share(part: number, whole: number): string | null {
+  return whole > 0 ? shareText(part / whole) : null;
 }

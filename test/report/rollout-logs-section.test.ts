@@ -9,8 +9,9 @@ import {
   type RolloutLogAnalysis,
   rolloutLogSection,
 } from "../../src/report/rollout-logs.js";
-import { formatRanges } from "../../src/report/rollout-logs-section.js";
+import { formatRanges, spreadIndices } from "../../src/report/rollout-logs-section.js";
 import type { ChartSpec } from "../../src/report/section.js";
+import { formatTable } from "../../src/report/text-table.js";
 
 const BASIC = join(import.meta.dirname, "../fixtures/rollout-logs/basic");
 
@@ -54,59 +55,59 @@ describe("rolloutLogSection on the fixture", () => {
             "reward",
             "first",
             "last",
-            "non-const %",
-            "all right %",
-            "all wrong %",
+            "non-constant",
+            "all right",
+            "all wrong",
             "irregular",
           ],
-          "note": "Totals over all steps, each prompt counted once per step. "reward" is the mean over all rollouts; "first" and "last" are the mean rewards of the first and last step with samples; "non-const" prompts got different scores across their rollouts; "all right" prompts scored ≥ 1 in every rollout, "all wrong" ≤ 0; "irregular" prompts had a rollout count other than 4.",
+          "note": "Totals over all steps, each prompt counted once per step. "reward" is the mean over all rollouts; "first" and "last" are the mean rewards of the first and last step with samples; "non-constant", "all right" and "all wrong" are shares of the prompts: prompts that got different scores across their rollouts, that scored ≥ 1 in every rollout, that scored ≤ 0 in every rollout; "irregular" prompts had a rollout count other than 4.",
           "rows": [
             [
               "LongQA",
               21,
               5,
-              0.428571,
-              0.25,
-              0,
-              40,
-              20,
-              40,
+              "0.429",
+              "0.250",
+              "0.000",
+              "40.0%",
+              "20.0%",
+              "40.0%",
               1,
             ],
             [
               "LongQA-Dis",
               19,
               5,
-              0.526316,
-              0.625,
-              0.75,
-              60,
-              20,
-              20,
+              "0.526",
+              "0.625",
+              "0.750",
+              "60.0%",
+              "20.0%",
+              "20.0%",
               1,
             ],
             [
               "other",
               22,
               6,
-              0.659091,
-              0.75,
-              0.333333,
-              16.7,
-              50,
-              16.7,
+              "0.659",
+              "0.750",
+              "0.333",
+              "16.7%",
+              "50.0%",
+              "16.7%",
               1,
             ],
             [
               "all",
               62,
               16,
-              0.540323,
-              0.541667,
-              0.357143,
-              37.5,
-              31.3,
-              25,
+              "0.540",
+              "0.542",
+              "0.357",
+              "37.5%",
+              "31.3%",
+              "25.0%",
               3,
             ],
           ],
@@ -129,7 +130,7 @@ describe("rolloutLogSection on the fixture", () => {
               1,
               8,
               2,
-              0.25,
+              "0.250",
               1,
               0,
               1,
@@ -139,7 +140,7 @@ describe("rolloutLogSection on the fixture", () => {
               2,
               9,
               2,
-              0.777778,
+              "0.778",
               1,
               1,
               0,
@@ -149,7 +150,7 @@ describe("rolloutLogSection on the fixture", () => {
               4,
               4,
               1,
-              0,
+              "0.000",
               0,
               0,
               1,
@@ -175,7 +176,7 @@ describe("rolloutLogSection on the fixture", () => {
               1,
               8,
               2,
-              0.625,
+              "0.625",
               1,
               1,
               0,
@@ -185,7 +186,7 @@ describe("rolloutLogSection on the fixture", () => {
               2,
               7,
               2,
-              0.285714,
+              "0.286",
               1,
               0,
               1,
@@ -195,7 +196,7 @@ describe("rolloutLogSection on the fixture", () => {
               4,
               4,
               1,
-              0.75,
+              "0.750",
               1,
               0,
               0,
@@ -221,7 +222,7 @@ describe("rolloutLogSection on the fixture", () => {
               1,
               8,
               2,
-              0.75,
+              "0.750",
               0,
               1,
               0,
@@ -231,7 +232,7 @@ describe("rolloutLogSection on the fixture", () => {
               2,
               8,
               2,
-              0.8125,
+              "0.813",
               1,
               1,
               0,
@@ -241,7 +242,7 @@ describe("rolloutLogSection on the fixture", () => {
               4,
               6,
               2,
-              0.333333,
+              "0.333",
               0,
               1,
               1,
@@ -300,6 +301,21 @@ describe("rolloutLogSection on the fixture", () => {
         },
         {
           "class": "LongQA",
+          "mean_reward": null,
+          "step": 3,
+        },
+        {
+          "class": "LongQA-Dis",
+          "mean_reward": null,
+          "step": 3,
+        },
+        {
+          "class": "other",
+          "mean_reward": null,
+          "step": 3,
+        },
+        {
+          "class": "LongQA",
           "mean_reward": 0,
           "step": 4,
         },
@@ -315,8 +331,9 @@ describe("rolloutLogSection on the fixture", () => {
         },
       ]
     `);
-    // Score bins of LongQA: 5 bins × 3 steps.
-    expect(data(2)).toHaveLength(15);
+    // Score bins of LongQA: 5 bins × 4 steps (1, 2, the missing 3 as nulls, 4).
+    expect(data(2)).toHaveLength(20);
+    expect(data(2).slice(10, 15)).toEqual([0, 1, 2, 3, 4].map((bin) => ({ step: 3, bin, prompts: null })));
     expect(data(2).slice(0, 5)).toMatchInlineSnapshot(`
       [
         {
@@ -348,6 +365,59 @@ describe("rolloutLogSection on the fixture", () => {
     `);
   });
 
+  it("each spec carries its chart's title, captions say what the gaps are", () => {
+    for (const c of rolloutLogSection(a).charts) {
+      expect(c.spec.title).toBe(c.title);
+      expect(c.caption).toMatch(/Gaps in the (lines|areas) are missing steps \(no log file\)\.$/);
+    }
+  });
+
+  it("a class has the same colour in every chart", () => {
+    const scales = rolloutLogSection(a)
+      .charts.map((c) => (c.spec.encoding as Record<string, { field?: string; scale?: unknown }>).color)
+      .filter((color) => color?.field === "class")
+      .map((color) => color?.scale);
+    expect(scales).toHaveLength(3);
+    for (const scale of scales) expect(scale).toEqual(scales[0]);
+    expect(scales[0]).toMatchInlineSnapshot(`
+      {
+        "domain": [
+          "LongQA",
+          "LongQA-Dis",
+          "other",
+        ],
+        "range": [
+          "#4c78a8",
+          "#f58518",
+          "#54a24b",
+        ],
+      }
+    `);
+  });
+
+  it("the terminal tables: fixed decimals, shares with %, columns aligned", () => {
+    const tables = rolloutLogSection(a).tables;
+    expect(
+      `\n${formatTable(tables[0]!).split("\n").slice(0, -1).join("\n")}\n${formatTable(tables[1]!)}`,
+    ).toMatchInlineSnapshot(`
+        "
+        Rollout logs: overview
+        class       samples  prompts  reward  first   last  non-constant  all right  all wrong  irregular
+        ──────────  ───────  ───────  ──────  ─────  ─────  ────────────  ─────────  ─────────  ─────────
+        LongQA           21        5   0.429  0.250  0.000         40.0%      20.0%      40.0%          1
+        LongQA-Dis       19        5   0.526  0.625  0.750         60.0%      20.0%      20.0%          1
+        other            22        6   0.659  0.750  0.333         16.7%      50.0%      16.7%          1
+        all              62       16   0.540  0.542  0.357         37.5%      31.3%      25.0%          3
+        Rollout logs: LongQA per step
+        step  samples  prompts  mean reward  non-constant  all right  all wrong  irregular
+        ────  ───────  ───────  ───────────  ────────────  ─────────  ─────────  ─────────
+           1        8        2        0.250             1          0          1          0
+           2        9        2        0.778             1          1          0          1
+           4        4        1        0.000             0          0          1          0
+          Mean reward is over rollouts; the other columns count prompts."
+      `);
+  });
+
   it("every chart spec compiles with vega-lite and renders to SVG", async () => {
     for (const chart of rolloutLogSection(a).charts) {
       const svg = await renderSvg(chart.spec);
@@ -376,46 +446,20 @@ describe("rolloutLogSection with many steps", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("summarises the class table as first, last and mean rows", async () => {
+  it("summarises the class table as 11 steps spread evenly and the totals", async () => {
     const s = rolloutLogSection(await analyzeRolloutLogs(dir, { repeats: 2 }));
     expect(s.tables.map((t) => t.title)).toEqual([
       "Rollout logs: overview",
-      "Rollout logs: LongQA, first and last step",
+      "Rollout logs: LongQA, 11 of 30 steps",
     ]);
-    expect(s.tables[1]!.rows).toMatchInlineSnapshot(`
-      [
-        [
-          1,
-          2,
-          1,
-          0.5,
-          1,
-          0,
-          0,
-          0,
-        ],
-        [
-          30,
-          2,
-          1,
-          0,
-          0,
-          0,
-          1,
-          0,
-        ],
-        [
-          "mean of 30",
-          2,
-          1,
-          0.5,
-          0.333333,
-          0.333333,
-          0.333333,
-          0,
-        ],
-      ]
-    `);
+    const rows = s.tables[1]!.rows;
+    // spreadIndices(30, 11) = 0, 3, 6, …, 29 → steps 1, 4, …, 30.
+    expect(rows.map((r) => r[0])).toEqual([1, 4, 7, 10, 13, 16, 18, 21, 24, 27, 30, "all 30"]);
+    // Step ≡ 1 (mod 3): 1 of 2 right; ≡ 2: both right; ≡ 0: none right.
+    expect(rows[0]).toEqual([1, 2, 1, "0.500", 1, 0, 0, 0]);
+    expect(rows[10]).toEqual([30, 2, 1, "0.000", 0, 0, 1, 0]);
+    // Totals: 10 steps of each kind; reward (10·1 + 10·2 + 10·0) / 60 = 0.5.
+    expect(rows[11]).toEqual(["all 30", 60, 30, "0.500", 10, 10, 10, 0]);
     expect(s.charts.map((c) => c.title)).toMatchInlineSnapshot(`
       [
         "Mean reward per step",
@@ -424,6 +468,18 @@ describe("rolloutLogSection with many steps", () => {
         "All-right and all-wrong prompts per step",
       ]
     `);
+  });
+});
+
+describe("spreadIndices", () => {
+  it.each([
+    [0, 11, []],
+    [3, 11, [0, 1, 2]],
+    [11, 11, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]],
+    [30, 11, [0, 3, 6, 9, 12, 15, 17, 20, 23, 26, 29]],
+    [58, 11, [0, 6, 11, 17, 23, 29, 34, 40, 46, 51, 57]],
+  ])("n = %i, k = %i → %j", (n, k, indices) => {
+    expect(spreadIndices(n, k)).toEqual(indices);
   });
 });
 
