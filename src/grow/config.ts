@@ -3,24 +3,41 @@
  * then named cross-field rules, every problem reported at once with its YAML path and line; and the resolved
  * form ({@link GrowConfig}) with every default filled in once, here.
  */
-import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { dirname, isAbsolute, join } from "node:path";
-import { LineCounter, parseDocument } from "yaml";
+import { isAbsolute, join } from "node:path";
 import { z } from "zod";
 import { resolvePlainConfig } from "../cli/plain.js";
-import { parsePlacement } from "../compose/placement.js";
-import { parseTemplate } from "../compose/template.js";
+import {
+  anyInt,
+  bool,
+  cacheDir,
+  checkBudget,
+  checkTopLevel,
+  choice,
+  leaf,
+  lengthValue,
+  mapping,
+  nonEmptyText,
+  nonNegativeInt,
+  numberAtLeast,
+  optionalSection,
+  placement,
+  positiveInt,
+  template,
+  tokenizerSpec,
+} from "../config/fields.js";
+import { type ConfigProblem, ConfigProblemsError, describeValue } from "../config/problems.js";
+import { type ConfigSource, loadYamlConfig } from "../config/yaml.js";
 import { FORMAT_NAMES, type FormatName } from "../corpus/types.js";
-import { ConfigError } from "../errors.js";
-import type { SystemPrompt } from "../export/verl-row.js";
 import { canonicalJson, sha256Text } from "../pipeline/hash.js";
-import { type ConfigPath, type ConfigProblem, describeValue, formatProblem } from "../pipeline/problems.js";
-import { parseLength } from "../plain/lengths.js";
 import type { PlainRunConfig } from "../plain/run.js";
-import { EXTRACTORS, type Extractor, SCORE_MODES, type ScoreMode } from "../scoring/index.js";
-import { ROLLOUT_PROMPTS, type RolloutPrompt, SYSTEM_PROMPTS } from "../stages/rollout.js";
-import { parseTokenizerSpec } from "../tokenizer/resolve.js";
+import { EXTRACTORS, type Extractor, SCORE_MODES } from "../scoring/index.js";
+import {
+  type ResolvedRolloutOptions,
+  ROLLOUT_PROMPTS,
+  type RolloutOptions,
+  SYSTEM_PROMPTS,
+} from "../stages/rollout.js";
+import { ROLLOUT_DEFAULTS } from "../stages/rollout-defaults.js";
 
 /** Every default of the grow config, in one place. */
 export const GROW_DEFAULTS = {
@@ -39,12 +56,12 @@ export const GROW_DEFAULTS = {
   },
   rollout: {
     api_key_env: "OPENAI_API_KEY",
-    n: 4,
-    temperature: 0.6,
-    max_tokens: 4096,
-    prompt: "auto",
-    system_prompt: "none",
-    mode: "default",
+    n: ROLLOUT_DEFAULTS.n,
+    temperature: ROLLOUT_DEFAULTS.temperature,
+    max_tokens: ROLLOUT_DEFAULTS.maxTokens,
+    prompt: ROLLOUT_DEFAULTS.prompt,
+    system_prompt: ROLLOUT_DEFAULTS.systemPrompt,
+    mode: ROLLOUT_DEFAULTS.mode,
     concurrency: 8,
     timeout_ms: 600_000,
     retries: 5,
@@ -53,66 +70,6 @@ export const GROW_DEFAULTS = {
 } as const;
 
 // ---------------------------------------------------------------- the file as written
-
-function leaf<T>(expected: string, parse: (v: unknown) => T | undefined) {
-  return z.unknown().transform((v, ctx): T => {
-    const out = v === undefined ? undefined : parse(v);
-    if (out === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        message: v === undefined ? `required: ${expected}` : `expected ${expected}, got ${describeValue(v)}`,
-      });
-      return z.NEVER;
-    }
-    return out;
-  });
-}
-
-const isInt = (v: unknown, min: number): v is number =>
-  typeof v === "number" && Number.isSafeInteger(v) && v >= min;
-const intAtLeast = (min: number, expected: string) => leaf(expected, (v) => (isInt(v, min) ? v : undefined));
-const positiveInt = () => intAtLeast(1, "a positive integer");
-const nonNegativeInt = () => intAtLeast(0, "an integer ≥ 0");
-const bool = () => leaf("true or false", (v) => (typeof v === "boolean" ? v : undefined));
-const nonEmptyText = () =>
-  leaf("a non-empty string", (v) => (typeof v === "string" && v !== "" ? v : undefined));
-const numberAtLeast = (min: number, expected: string) =>
-  leaf(expected, (v) => (typeof v === "number" && Number.isFinite(v) && v >= min ? v : undefined));
-
-function choice<const T extends string>(values: readonly T[]) {
-  const expected = values.map((v) => JSON.stringify(v)).join(" or ");
-  return leaf(expected, (v) => ((values as readonly unknown[]).includes(v) ? (v as T) : undefined));
-}
-
-/** Accept a string when `parser` does not throw. */
-function parsedBy(expected: string, parser: (s: string) => unknown) {
-  return leaf(expected, (v) => {
-    if (typeof v !== "string") return undefined;
-    try {
-      parser(v);
-      return v;
-    } catch {
-      return undefined;
-    }
-  });
-}
-
-const lengthValue = () =>
-  leaf('a sequence length such as 4096 or "4k"', (v): number | undefined => {
-    if (typeof v !== "number" && typeof v !== "string") return undefined;
-    try {
-      return parseLength(String(v));
-    } catch {
-      return undefined;
-    }
-  });
-
-function mapping<S extends z.core.$ZodLooseShape>(shape: S) {
-  return z.strictObject(shape, {
-    error: (iss) =>
-      iss.code === "invalid_type" ? `expected a mapping, got ${describeValue(iss.input)}` : undefined,
-  });
-}
 
 function list<T extends z.ZodType>(item: T, what: string) {
   return z
@@ -142,33 +99,17 @@ const SHAPE = {
   start_position: nonNegativeInt().optional(),
   oversample: numberAtLeast(1, "a number ≥ 1").optional(),
   max_rounds: positiveInt().optional(),
-  plain: z
-    .preprocess(
-      (v) => (v === null ? {} : v),
-      mapping({
-        tokenizer: parsedBy(
-          "a tokenizer spec (qwen3, hf:PATH, tiktoken:ENC, sentencepiece:MODEL, approx, vllm:URL, gemini:MODEL)",
-          parseTokenizerSpec,
-        ).optional(),
-        seed: intAtLeast(Number.MIN_SAFE_INTEGER, "an integer").optional(),
-        shuffle_qa: bool().optional(),
-        subset: nonEmptyText().optional(),
-        tokens_to_generate: nonNegativeInt().optional(),
-        template: parsedBy(
-          "a template with {context} once (and optionally {input})",
-          parseTemplate,
-        ).optional(),
-        placement: parsedBy(
-          "shuffle, gaussian[:sigma,clamp], depth:P (0 ≤ P ≤ 100) or relevant-only",
-          parsePlacement,
-        ).optional(),
-        check_budget: choice(["sample", "all", "off"]).optional(),
-        cache_dir: leaf("a folder or false (no cache)", (v) =>
-          v === false || (typeof v === "string" && v !== "") ? v : undefined,
-        ).optional(),
-      }),
-    )
-    .optional(),
+  plain: optionalSection({
+    tokenizer: tokenizerSpec().optional(),
+    seed: anyInt().optional(),
+    shuffle_qa: bool().optional(),
+    subset: nonEmptyText().optional(),
+    tokens_to_generate: nonNegativeInt().optional(),
+    template: template().optional(),
+    placement: placement().optional(),
+    check_budget: checkBudget().optional(),
+    cache_dir: cacheDir().optional(),
+  }),
   rollout: mapping({
     model: nonEmptyText(),
     base_url: leaf("a URL or a list of URLs", (v) =>
@@ -191,17 +132,12 @@ const SHAPE = {
     timeout_ms: positiveInt().optional(),
     retries: nonNegativeInt().optional(),
   }),
-  sft: z
-    .preprocess(
-      (v) => (v === null ? {} : v),
-      mapping({
-        mode: choice(["filter", "clean"] as const).optional(),
-        model_tag: nonEmptyText().optional(),
-        keep_boxed: bool().optional(),
-        system: nonEmptyText().optional(),
-      }),
-    )
-    .optional(),
+  sft: optionalSection({
+    mode: choice(["filter", "clean"] as const).optional(),
+    model_tag: nonEmptyText().optional(),
+    keep_boxed: bool().optional(),
+    system: nonEmptyText().optional(),
+  }),
 };
 const ROOT = mapping(SHAPE);
 
@@ -241,26 +177,16 @@ export interface GrowConfig {
   tokenizer: string;
   /** Plain run settings; `datasets`, `lengths`, `numSamples`, `preSamples` and `out` are set per round. */
   plain: PlainRunConfig;
-  rollout: {
-    model: string;
+  /** The rollout stage's settings, with its defaults ({@link RolloutOptions}), and where requests go. */
+  rollout: Pick<
+    ResolvedRolloutOptions,
+    "model" | "n" | "temperature" | "topP" | "maxTokens" | "prompt" | "systemPrompt" | "mode"
+  > & {
     baseUrls: string[];
     /** Environment variable holding the API key. @default "OPENAI_API_KEY" */
     apiKeyEnv: string;
-    /** @default 4 */
-    n: number;
-    /** @default 0.6 */
-    temperature: number;
-    topP: number | undefined;
-    /** @default 4096 */
-    maxTokens: number;
-    /** @default "auto" */
-    prompt: RolloutPrompt;
-    /** @default "none" */
-    systemPrompt: SystemPrompt;
     /** @default rollout's own default for the prompt */
     extractor: Extractor | undefined;
-    /** @default "default" */
-    mode: ScoreMode;
     /** Requests in flight. @default 8 */
     concurrency: number;
     /** @unit ms @default 600000 */
@@ -279,17 +205,14 @@ export interface GrowConfig {
     system: string | undefined;
   };
   /** The YAML file it came from. */
-  source?: { path: string; sha256: string };
+  source?: ConfigSource;
 }
 
 /** Every problem of a grow config at once; the message lists them one per line. */
-export class GrowConfigError extends ConfigError {
+export class GrowConfigError extends ConfigProblemsError {
   override name = "GrowConfigError";
-  readonly problems: readonly ConfigProblem[];
   constructor(problems: readonly ConfigProblem[], file?: string) {
-    const head = `Invalid grow config${file ? ` "${file}"` : ""}: ${problems.length} problem${problems.length === 1 ? "" : "s"}`;
-    super(`${head}\n${problems.map((p) => `  ${formatProblem(p)}`).join("\n")}`);
-    this.problems = problems;
+    super("grow", problems, file);
   }
 }
 
@@ -345,81 +268,17 @@ export const GROW_RULES: readonly GrowRule[] = [
   },
 ];
 
-/** Check each top-level key on its own, so the keys that pass can go through the cross-field rules. */
-function checkFields(raw: unknown): { value: Partial<GrowFile>; problems: ConfigProblem[] } {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
-    return { value: {}, problems: [{ path: [], message: `expected a mapping, got ${describeValue(raw)}` }] };
-  const input = raw as Record<string, unknown>;
-  const problems: ConfigProblem[] = [];
-  const value: Record<string, unknown> = {};
-  const known = Object.keys(SHAPE);
-  for (const key of Object.keys(input))
-    if (!known.includes(key))
-      problems.push({ path: [key], message: `unknown key; expected one of ${known.join(", ")}` });
-  for (const [key, schema] of Object.entries(SHAPE) as [string, z.ZodType][]) {
-    const r = schema.safeParse(input[key]);
-    if (r.success) {
-      if (r.data !== undefined) value[key] = r.data;
-      continue;
-    }
-    for (const issue of r.error.issues) {
-      const path = [key, ...issue.path.map((p) => (typeof p === "number" ? p : String(p)))];
-      if (issue.code === "unrecognized_keys")
-        problems.push(...issue.keys.map((k) => ({ path: [...path, k], message: "unknown key" })));
-      else problems.push({ path, message: issue.message });
-    }
-  }
-  return { value: value as Partial<GrowFile>, problems };
-}
-
 /** Read, check and resolve a grow config file. Throws {@link GrowConfigError} with every problem. */
-export async function loadGrowConfig(path: string): Promise<GrowConfig> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new ConfigError(`Cannot read the grow config "${path}": ${(e as Error).message}`, { cause: e });
-  }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(bytes.toString("utf8"), { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0)
-    throw new GrowConfigError(
-      doc.errors.map((e) => ({
-        path: [],
-        message: `YAML syntax: ${e.message.split("\n")[0]}`,
-        line: lineCounter.linePos(e.pos[0]).line,
-      })),
-      path,
-    );
-  const locate = (p: ConfigPath): number | undefined => {
-    for (let n = p.length; n >= 1; n--) {
-      const node = doc.getIn(p.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node && typeof node === "object" && node.range) return lineCounter.linePos(node.range[0]).line;
-    }
-    return undefined;
-  };
-  try {
-    return resolveGrowConfig(doc.toJS(), {
-      baseDir: dirname(path),
-      source: { path, sha256: createHash("sha256").update(bytes).digest("hex") },
-    });
-  } catch (e) {
-    if (!(e instanceof GrowConfigError)) throw e;
-    const located = e.problems.map((p) => {
-      const line = locate(p.path);
-      return line === undefined ? p : { ...p, line };
-    });
-    located.sort((a, b) => (a.line ?? Number.POSITIVE_INFINITY) - (b.line ?? Number.POSITIVE_INFINITY));
-    throw new GrowConfigError(located, path);
-  }
+export function loadGrowConfig(path: string): Promise<GrowConfig> {
+  return loadYamlConfig(path, { what: "grow", error: GrowConfigError, resolve: resolveGrowConfig });
 }
 
 /** Check and resolve a parsed config (the YAML as a plain value); relative paths are against `baseDir`. */
 export function resolveGrowConfig(
   raw: unknown,
-  options: { baseDir: string; source?: { path: string; sha256: string } },
+  options: { baseDir: string; source?: ConfigSource },
 ): GrowConfig {
-  const { value, problems } = checkFields(raw);
+  const { value, problems } = checkTopLevel<GrowFile>(raw, SHAPE);
   const invalid = new Set(problems.map((p) => p.path[0]));
   problems.push(...GROW_RULES.flatMap((rule) => rule.check(value, invalid)));
   if (problems.length > 0) throw new GrowConfigError(problems);

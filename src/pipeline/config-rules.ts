@@ -3,13 +3,13 @@
  * the keys that passed the field checks; a rule whose inputs failed them stays silent (the field problem is
  * already reported).
  */
+import { type ConfigPath, type ConfigProblem, configWording, formatConfigPath } from "../config/problems.js";
 import { ConfigError } from "../errors.js";
 import { idsNeeded } from "../keychain/chains.js";
 import { assertIdSpace } from "../keychain/ids.js";
 import { chainsFor, distractorsFor, type KeychainRunConfig } from "../keychain/run.js";
 import type { KindName, VerlExportConfig } from "./config.js";
 import type { PipelineFile } from "./config-schema.js";
-import { type ConfigPath, type ConfigProblem, configWording, formatConfigPath } from "./problems.js";
 
 /** The question-window settings of one kind, with the YAML path each value came from. */
 export interface KindSettings {

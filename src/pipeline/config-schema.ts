@@ -5,75 +5,38 @@
  * resolvers turn them into the resolved run configs later.
  */
 import { z } from "zod";
-import { parsePlacement } from "../compose/placement.js";
-import { parseTemplate } from "../compose/template.js";
+import {
+  anyInt,
+  bool,
+  cacheDir,
+  checkBudget,
+  checkTopLevel,
+  choice,
+  intAtLeast,
+  isInt,
+  issueProblems,
+  leaf,
+  lengthValue,
+  mapping,
+  nonEmptyText,
+  nonNegativeInt,
+  optionalSection,
+  parsedBy,
+  placement,
+  positiveInt,
+  template,
+  text,
+  tokenizerSpec,
+} from "../config/fields.js";
+import { type ConfigProblem, describeValue } from "../config/problems.js";
 import { FORMAT_NAMES, type FormatName } from "../corpus/types.js";
 import { parseTopology } from "../keychain/chains.js";
 import { parseIdFormat } from "../keychain/ids.js";
-import { parseLength } from "../plain/lengths.js";
-import { parseTokenizerSpec } from "../tokenizer/resolve.js";
-import { type ConfigProblem, describeValue } from "./problems.js";
-
-/** A leaf value: `parse` returns the value or undefined when the input is not acceptable. */
-function leaf<T>(expected: string, parse: (v: unknown) => T | undefined) {
-  return z.unknown().transform((v, ctx): T => {
-    const out = v === undefined ? undefined : parse(v);
-    if (out === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        message: v === undefined ? `required: ${expected}` : `expected ${expected}, got ${describeValue(v)}`,
-      });
-      return z.NEVER;
-    }
-    return out;
-  });
-}
-
-/** Accept the value when `parser` does not throw. */
-function parsedBy(parser: (s: string) => unknown) {
-  return (v: unknown): string | undefined => {
-    if (typeof v !== "string") return undefined;
-    try {
-      parser(v);
-      return v;
-    } catch {
-      return undefined;
-    }
-  };
-}
-
-const isInt = (v: unknown, min: number): v is number =>
-  typeof v === "number" && Number.isSafeInteger(v) && v >= min;
-
-const intAtLeast = (min: number, expected: string) => leaf(expected, (v) => (isInt(v, min) ? v : undefined));
-const positiveInt = () => intAtLeast(1, "a positive integer");
-const nonNegativeInt = () => intAtLeast(0, "an integer ≥ 0");
-const anyInt = () => intAtLeast(Number.MIN_SAFE_INTEGER, "an integer");
-const bool = () => leaf("true or false", (v) => (typeof v === "boolean" ? v : undefined));
-const text = () => leaf("a string", (v) => (typeof v === "string" ? v : undefined));
-const nonEmptyText = () =>
-  leaf("a non-empty string", (v) => (typeof v === "string" && v !== "" ? v : undefined));
-
-function choice<const T extends string>(values: readonly T[]) {
-  const expected = values.map((v) => JSON.stringify(v)).join(" or ");
-  return leaf(expected, (v) => ((values as readonly unknown[]).includes(v) ? (v as T) : undefined));
-}
 
 const countOrAuto = () =>
   leaf('a positive integer or "auto"', (v) =>
     v === "auto" ? ("auto" as const) : isInt(v, 1) ? v : undefined,
   );
-
-/** `4096`, `"4k"`. */
-const lengthValue = () =>
-  leaf('a sequence length such as 4096 or "4k"', (v): number | undefined => {
-    if (typeof v !== "number" && typeof v !== "string") return undefined;
-    try {
-      return parseLength(String(v));
-    } catch {
-      return undefined;
-    }
-  });
 
 /** A list of lengths, or one length. */
 const lengthList = () =>
@@ -94,21 +57,6 @@ const lengthList = () =>
     return out;
   });
 
-const placement = () =>
-  leaf("shuffle, gaussian[:sigma,clamp], depth:P (0 ≤ P ≤ 100) or relevant-only", parsedBy(parsePlacement));
-
-function mapping<S extends z.core.$ZodLooseShape>(shape: S) {
-  return z.strictObject(shape, {
-    error: (iss) =>
-      iss.code === "invalid_type" ? `expected a mapping, got ${describeValue(iss.input)}` : undefined,
-  });
-}
-
-/** A mapping that may also be written as an empty YAML value (`plain:`), meaning all defaults. */
-function optionalSection<S extends z.core.$ZodLooseShape>(shape: S) {
-  return z.preprocess((v) => (v === null ? {} : v), mapping(shape)).optional();
-}
-
 /** Options shared by the kinds: given at the top level, overridable per kind. */
 const sharedShape = {
   lengths: lengthList().optional(),
@@ -117,16 +65,13 @@ const sharedShape = {
   pre_samples: nonNegativeInt().optional(),
   disjoint_windows: bool().optional(),
   placement: placement().optional(),
-  check_budget: choice(["sample", "all", "off"]).optional(),
+  check_budget: checkBudget().optional(),
   subset: nonEmptyText().optional(),
 };
 
 const plainShape = {
   ...sharedShape,
-  template: leaf(
-    "a template with {context} once (and optionally {input})",
-    parsedBy(parseTemplate),
-  ).optional(),
+  template: template().optional(),
   remove_newline_tab: bool().optional(),
   distract_questions: intAtLeast(-1, "an integer ≥ -1 (-1: none)").optional(),
 };
@@ -171,10 +116,7 @@ const verlShape = {
 export const TOP_LEVEL = {
   ...sharedShape,
   out: nonEmptyText().optional(),
-  tokenizer: leaf(
-    "a tokenizer spec (qwen3, hf:PATH, tiktoken:ENC, sentencepiece:MODEL, approx, vllm:URL, gemini:MODEL)",
-    parsedBy(parseTokenizerSpec),
-  ).optional(),
+  tokenizer: tokenizerSpec().optional(),
   seed: anyInt().optional(),
   data_dir: nonEmptyText().optional(),
   datasets: z
@@ -189,13 +131,9 @@ export const TOP_LEVEL = {
     typeof v === "string" && v.includes("{i}") ? v : undefined,
   ).optional(),
   passage_separator: text().optional(),
-  cache_dir: leaf("a folder or false (no cache)", (v) =>
-    v === false || (typeof v === "string" && v !== "") ? v : undefined,
-  ).optional(),
+  cache_dir: cacheDir().optional(),
   kinds: mapping({ plain: optionalSection(plainShape), keychain: optionalSection(keychainShape) }),
-  export: z
-    .preprocess((v) => (v === null ? {} : v), mapping({ verl: optionalSection(verlShape) }))
-    .optional(),
+  export: optionalSection({ verl: optionalSection(verlShape) }),
 } as const;
 
 const ROOT = z.strictObject(TOP_LEVEL);
@@ -212,37 +150,14 @@ export type VerlSection = NonNullable<NonNullable<PipelineFile["export"]>["verl"
  * keys that passed (the cross-field rules run on those), `problems` every field problem, with its path.
  */
 export function checkSchema(raw: unknown): { value: Partial<PipelineFile>; problems: ConfigProblem[] } {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
-    return { value: {}, problems: [{ path: [], message: `expected a mapping, got ${describeValue(raw)}` }] };
-  const input = raw as Record<string, unknown>;
-  const problems: ConfigProblem[] = [];
-  const value: Record<string, unknown> = {};
-  const known = Object.keys(TOP_LEVEL);
-  for (const key of Object.keys(input))
-    if (!known.includes(key))
-      problems.push({ path: [key], message: `unknown key; expected one of ${known.join(", ")}` });
-  for (const [key, schema] of Object.entries(TOP_LEVEL) as [string, z.ZodType][]) {
-    const r = schema.safeParse(input[key]);
-    if (r.success) {
-      if (r.data !== undefined) value[key] = r.data;
-      continue;
-    }
-    for (const issue of r.error.issues) problems.push(...toProblems([key], issue, input[key]));
-  }
-  return { value: value as Partial<PipelineFile>, problems };
-}
-
-function pathPart(p: PropertyKey): string | number {
-  return typeof p === "number" ? p : String(p);
+  return checkTopLevel<PipelineFile>(raw, TOP_LEVEL, (key, issue, input) => toProblems([key], issue, input));
 }
 
 /** Zod issues → problems. `value` is the input at `base`, to pick the union branch the user meant. */
 function toProblems(base: (string | number)[], issue: z.core.$ZodIssue, value: unknown): ConfigProblem[] {
-  const rel = issue.path.map(pathPart);
-  const path = [...base, ...rel];
-  if (issue.code === "unrecognized_keys")
-    return issue.keys.map((k) => ({ path: [...path, k], message: "unknown key" }));
   if (issue.code === "invalid_union") {
+    const rel = issue.path.map((p) => (typeof p === "number" ? p : String(p)));
+    const path = [...base, ...rel];
     // Data set entries: a string or a mapping; report the branch of the value's own type.
     const at = valueAt(value, rel);
     const branch = typeof at === "string" ? issue.errors[0] : isMapping(at) ? issue.errors[1] : undefined;
@@ -254,7 +169,7 @@ function toProblems(base: (string | number)[], issue: z.core.$ZodIssue, value: u
       },
     ];
   }
-  return [{ path, message: issue.message }];
+  return issueProblems(base, issue);
 }
 
 function isMapping(v: unknown): boolean {

@@ -3,13 +3,13 @@
  * own resolvers for the plain and KeyChain run configs, then the named cross-field rules. Every problem is
  * reported at once, each with its YAML path and line.
  */
-import { createHash } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
-import { dirname, isAbsolute, join } from "node:path";
-import { LineCounter, parseDocument } from "yaml";
+import { stat } from "node:fs/promises";
+import { isAbsolute, join } from "node:path";
 import { DOWNLOADED_TRAIN_FILES } from "../cli/datasets.js";
 import { resolveKeychainConfig } from "../cli/keychain.js";
 import { type Opts, resolvePlainConfig } from "../cli/plain.js";
+import { type ConfigPath, type ConfigProblem, configWording } from "../config/problems.js";
+import { type ConfigSource, loadYamlConfig } from "../config/yaml.js";
 import { detectFormat } from "../corpus/read.js";
 import type { Corpus, FormatName } from "../corpus/types.js";
 import { ConfigError, InputError } from "../errors.js";
@@ -27,7 +27,7 @@ import {
   type PlainSection,
   type SharedSection,
 } from "./config-schema.js";
-import { type ConfigPath, type ConfigProblem, configWording, PipelineConfigError } from "./problems.js";
+import { PipelineConfigError } from "./problems.js";
 
 export const KIND_NAMES = ["plain", "keychain"] as const;
 export type KindName = (typeof KIND_NAMES)[number];
@@ -88,7 +88,7 @@ export interface VerlExportConfig {
 /** The resolved pipeline: every default filled in, every path resolved against the config file's folder. */
 export interface PipelineConfig {
   /** The YAML file it came from. */
-  source?: { path: string; sha256: string };
+  source?: ConfigSource;
   out: string;
   /** Tokenizer spec, as `--tokenizer`. */
   tokenizer: string;
@@ -104,53 +104,18 @@ export interface ResolveOptions {
   /** Folder relative paths in the config are resolved against (the config file's folder). */
   baseDir: string;
   /** Recorded in the manifest. */
-  source?: { path: string; sha256: string };
+  source?: ConfigSource;
   /** Format detection, for data sets given without a name. @default detectFormat */
   detectFormat?: (path: string) => Promise<FormatName>;
 }
 
 /** Read, check and resolve a pipeline config file. Throws {@link PipelineConfigError} with every problem. */
-export async function loadPipelineConfig(path: string): Promise<PipelineConfig> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new ConfigError(`Cannot read the pipeline config "${path}": ${(e as Error).message}`, { cause: e });
-  }
-  const text = bytes.toString("utf8");
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0)
-    throw new PipelineConfigError(
-      doc.errors.map((e) => ({
-        path: [],
-        message: `YAML syntax: ${e.message.split("\n")[0]}`,
-        line: lineCounter.linePos(e.pos[0]).line,
-      })),
-      path,
-    );
-  const locate = (p: ConfigPath): number | undefined => {
-    for (let n = p.length; n >= 1; n--) {
-      const node = doc.getIn(p.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node && typeof node === "object" && node.range) return lineCounter.linePos(node.range[0]).line;
-    }
-    return undefined;
-  };
-  try {
-    return await resolvePipelineConfig(doc.toJS(), {
-      baseDir: dirname(path),
-      source: { path, sha256: createHash("sha256").update(bytes).digest("hex") },
-    });
-  } catch (e) {
-    if (!(e instanceof PipelineConfigError)) throw e;
-    const located = e.problems.map((p) => {
-      const line = locate(p.path);
-      return line === undefined ? p : { ...p, line };
-    });
-    // In file order; problems without a line (defaults) last, in the order found.
-    located.sort((a, b) => (a.line ?? Number.POSITIVE_INFINITY) - (b.line ?? Number.POSITIVE_INFINITY));
-    throw new PipelineConfigError(located, path);
-  }
+export function loadPipelineConfig(path: string): Promise<PipelineConfig> {
+  return loadYamlConfig(path, {
+    what: "pipeline",
+    error: PipelineConfigError,
+    resolve: resolvePipelineConfig,
+  });
 }
 
 /** Check and resolve a parsed config (the YAML as a plain value). */

@@ -1,4 +1,6 @@
 /** Config-driven runs: a YAML config → every kind × data set × length file, resumable, shardable, exported. */
+
+export { type ConfigProblem, formatProblem } from "../config/problems.js";
 export {
   KIND_NAMES,
   type KindName,
@@ -22,12 +24,7 @@ export {
   mergePipeline,
 } from "./merge.js";
 export { type PipelineStep, planSteps, verlDir } from "./plan.js";
-export {
-  type ConfigProblem,
-  formatProblem,
-  PipelineConfigError,
-  ShardMergeError,
-} from "./problems.js";
+export { PipelineConfigError, ShardMergeError } from "./problems.js";
 export {
   type PipelineDeps,
   type PipelineEvent,

@@ -34,6 +34,42 @@ function seriesOf(data: ReportData, g: GroupStats): { group: string; colour: str
   return { group: groupLabel(g), colour: seriesColour(data.groups.indexOf(g)) };
 }
 
+/** A table of each group's counts per bin, one column a bin. */
+function binTable(
+  title: string,
+  groups: readonly GroupStats[],
+  bins: readonly string[],
+  counts: (g: GroupStats) => readonly Cell[],
+): Table {
+  return { title, columns: [...GROUP_COLUMNS, ...bins], rows: groups.map((g) => [...key(g), ...counts(g)]) };
+}
+
+/** Grouped bars of each group's share of its counts per bin ({@link groupedShareBars}), under one title. */
+function shareChart(
+  data: ReportData,
+  groups: readonly GroupStats[],
+  o: {
+    title: string;
+    bins: readonly string[];
+    counts: (g: GroupStats) => readonly number[];
+    xTitle: string;
+    yTitle: string;
+    caption: string;
+  },
+): Chart {
+  return {
+    title: o.title,
+    spec: groupedShareBars({
+      title: o.title,
+      bins: o.bins,
+      series: groups.map((g) => ({ ...seriesOf(data, g), counts: o.counts(g) })),
+      xTitle: o.xTitle,
+      yTitle: o.yTitle,
+    }),
+    caption: o.caption,
+  };
+}
+
 /** The sections that have data, in reading order: overview, lengths, gold, KeyChain, skips, rollouts, SFT. */
 export function statsSections(data: ReportData): ReportSection[] {
   return [
@@ -157,18 +193,15 @@ function goldSection(data: ReportData): ReportSection | null {
       },
     ],
     charts: [
-      {
+      shareChart(data, groups, {
         title: "Gold document depth",
-        spec: groupedShareBars({
-          title: "Gold document depth",
-          bins: DEPTH_LABELS,
-          series: groups.map((g) => ({ ...seriesOf(data, g), counts: g.samples!.goldDepth })),
-          xTitle: "relative depth in the context",
-          yTitle: "share of gold documents",
-        }),
+        bins: DEPTH_LABELS,
+        counts: (g) => g.samples!.goldDepth,
+        xTitle: "relative depth in the context",
+        yTitle: "share of gold documents",
         caption:
           "Each bar is the share of a group's gold documents in that depth bin; uniform placement gives flat bars near 10%.",
-      },
+      }),
     ],
   };
 }
@@ -211,25 +244,18 @@ function keychainSection(data: ReportData): ReportSection | null {
         }),
         note: "chains, hops: per instance (min–max); chain pairs: true-chain pairs found in the context; missing must be 0.",
       },
-      {
-        title: "True-chain pairs per depth bin",
-        columns: [...GROUP_COLUMNS, ...DEPTH_LABELS],
-        rows: groups.map((g) => [...key(g), ...g.keychain!.pairDepth]),
-      },
+      binTable("True-chain pairs per depth bin", groups, DEPTH_LABELS, (g) => g.keychain!.pairDepth),
     ],
     charts: [
-      {
+      shareChart(data, groups, {
         title: "True-chain pair depth",
-        spec: groupedShareBars({
-          title: "True-chain pair depth",
-          bins: DEPTH_LABELS,
-          series: groups.map((g) => ({ ...seriesOf(data, g), counts: g.keychain!.pairDepth })),
-          xTitle: "relative position in distractor_context",
-          yTitle: "share of true-chain pairs",
-        }),
+        bins: DEPTH_LABELS,
+        counts: (g) => g.keychain!.pairDepth,
+        xTitle: "relative position in distractor_context",
+        yTitle: "share of true-chain pairs",
         caption:
           "Each bar is the share of a group's true-chain pairs in that depth bin; pairs inserted uniformly give flat bars near 10%.",
-      },
+      }),
     ],
   };
 }
@@ -298,25 +324,20 @@ function rolloutsSection(data: ReportData): ReportSection | null {
         }),
         note: "sub_em, em, f1: means over all trajectories; non-constant: share of prompts whose trajectories are not all scored the same (only these give a GRPO-style learning signal).",
       },
-      {
-        title: "Prompts by number of correct trajectories",
-        columns: [...GROUP_COLUMNS, ...bins],
-        rows: groups.map((g) => [...key(g), ...bins.map((_, i) => g.rollouts!.passHistogram[i] ?? 0)]),
-      },
+      binTable("Prompts by number of correct trajectories", groups, bins, (g) =>
+        bins.map((_, i) => g.rollouts!.passHistogram[i] ?? 0),
+      ),
     ],
     charts: [
-      {
+      shareChart(data, groups, {
         title: "Pass-rate distribution",
-        spec: groupedShareBars({
-          title: "Pass-rate distribution",
-          bins,
-          series: groups.map((g) => ({ ...seriesOf(data, g), counts: g.rollouts!.passHistogram })),
-          xTitle: "correct trajectories per prompt",
-          yTitle: "share of prompts",
-        }),
+        bins,
+        counts: (g) => g.rollouts!.passHistogram,
+        xTitle: "correct trajectories per prompt",
+        yTitle: "share of prompts",
         caption:
           "Each bar is the share of a group's prompts with that many correct trajectories; mass at 0 (too hard) or at the right end (too easy) carries no learning signal.",
-      },
+      }),
     ],
   };
 }
@@ -347,24 +368,17 @@ function sftSection(data: ReportData): ReportSection | null {
         }),
         note: "prompts: distinct source_index (else id); kept prompts: prompts with at least one correct row (the best-trajectory rule keeps one row for each).",
       },
-      {
-        title: "Rows per f1 bin",
-        columns: [...GROUP_COLUMNS, ...DEPTH_LABELS],
-        rows: groups.map((g) => [...key(g), ...g.sft!.f1Histogram]),
-      },
+      binTable("Rows per f1 bin", groups, DEPTH_LABELS, (g) => g.sft!.f1Histogram),
     ],
     charts: [
-      {
+      shareChart(data, groups, {
         title: "SFT f1 distribution",
-        spec: groupedShareBars({
-          title: "SFT f1 distribution",
-          bins: DEPTH_LABELS,
-          series: groups.map((g) => ({ ...seriesOf(data, g), counts: g.sft!.f1Histogram })),
-          xTitle: "f1 of the row's answer",
-          yTitle: "share of rows",
-        }),
+        bins: DEPTH_LABELS,
+        counts: (g) => g.sft!.f1Histogram,
+        xTitle: "f1 of the row's answer",
+        yTitle: "share of rows",
         caption: "Each bar is the share of a group's rows with f1 in that bin; f1 = 1 falls in the last bin.",
-      },
+      }),
     ],
   };
 }

@@ -1,11 +1,11 @@
 import { join } from "node:path";
-import { AtomicFile } from "../io/atomic.js";
-import { buildSwiftRow, type RowContext } from "./build-row.js";
+import { buildSwiftRow } from "./build-row.js";
 import { cleanText } from "./clean-text.js";
 import { type ConvertOptions, resolveConvertOptions } from "./convert.js";
-import { cleanedOutputStem, datasetOf, fileStem } from "./names.js";
-import { type BadLine, readRolloutFile } from "./rollout-file.js";
+import { cleanedOutputStem, fileStem } from "./names.js";
+import type { BadLine } from "./rollout-file.js";
 import { selectBest } from "./select-best.js";
+import { writeRolloutRows } from "./write-rows.js";
 
 /** What callers write. `skipEmpty` does not apply: a correct trajectory is never empty. */
 export interface CleanOptions extends ConvertOptions {
@@ -41,46 +41,27 @@ export async function cleanTraces(options: CleanOptions): Promise<CleanSummary> 
   const o = resolveConvertOptions(options);
   const keepBoxed = options.keepBoxed ?? false;
   const outputPath = cleanOutputPath(o);
-  const ctx: RowContext = {
-    prompt: o.prompt,
-    system: o.system,
-    dataset: datasetOf(o.input),
-    modelTag: o.modelTag,
-  };
-  const summary: CleanSummary = {
-    outputPath,
-    records: 0,
-    kept: 0,
-    droppedNoCorrect: 0,
-    skippedNoThink: [],
-    badLines: [],
-  };
-  const file = await AtomicFile.open(outputPath);
-  try {
-    for await (const line of readRolloutFile(o.input)) {
-      if (!line.ok) {
-        const { ok: _, ...bad } = line;
-        summary.badLines.push(bad);
-        continue;
-      }
-      summary.records++;
-      const best = selectBest(line.value.trajectories);
-      if (best === undefined) {
-        summary.droppedNoCorrect++;
-        continue;
-      }
-      const cleaned = cleanText(best.text, { keepBoxed });
-      if (cleaned === undefined) {
-        summary.skippedNoThink.push({ line: line.line, source_index: line.value.record.sourceIndex });
-        continue;
-      }
-      await file.write(`${JSON.stringify(buildSwiftRow(line.value, best, cleaned, ctx))}\n`);
-      summary.kept++;
+  let droppedNoCorrect = 0;
+  const skippedNoThink: CleanSummary["skippedNoThink"] = [];
+  const counts = await writeRolloutRows(o, outputPath, (line, ctx) => {
+    const best = selectBest(line.value.trajectories);
+    if (best === undefined) {
+      droppedNoCorrect++;
+      return [];
     }
-    await file.commit();
-  } catch (e) {
-    await file.abort();
-    throw e;
-  }
-  return summary;
+    const cleaned = cleanText(best.text, { keepBoxed });
+    if (cleaned === undefined) {
+      skippedNoThink.push({ line: line.line, source_index: line.value.record.sourceIndex });
+      return [];
+    }
+    return [buildSwiftRow(line.value, best, cleaned, ctx)];
+  });
+  return {
+    outputPath,
+    records: counts.records,
+    kept: counts.rows,
+    droppedNoCorrect,
+    skippedNoThink,
+    badLines: counts.badLines,
+  };
 }

@@ -1,11 +1,11 @@
 import { join } from "node:path";
 import { ConfigError } from "../errors.js";
-import { AtomicFile } from "../io/atomic.js";
 import { pyStrip } from "../scoring/python-text.js";
 import { ROLLOUT_PROMPTS, type RolloutPrompt } from "../stages/rollout.js";
-import { buildSwiftRow, type RowContext } from "./build-row.js";
-import { datasetOf, fileStem, swiftOutputStem } from "./names.js";
-import { type BadLine, readRolloutFile } from "./rollout-file.js";
+import { buildSwiftRow } from "./build-row.js";
+import { fileStem, swiftOutputStem } from "./names.js";
+import type { BadLine } from "./rollout-file.js";
+import { writeRolloutRows } from "./write-rows.js";
 
 /** What callers write. */
 export interface ConvertOptions {
@@ -80,35 +80,15 @@ export function convertOutputPath(o: Pick<ResolvedConvertOptions, "input" | "out
 export async function convertToSwift(options: ConvertOptions): Promise<ConvertSummary> {
   const o = resolveConvertOptions(options);
   const outputPath = convertOutputPath(o);
-  const ctx: RowContext = {
-    prompt: o.prompt,
-    system: o.system,
-    dataset: datasetOf(o.input),
-    modelTag: o.modelTag,
-  };
-  const summary: ConvertSummary = { outputPath, records: 0, rows: 0, skippedEmpty: 0, badLines: [] };
-  const file = await AtomicFile.open(outputPath);
-  try {
-    for await (const line of readRolloutFile(o.input)) {
-      if (!line.ok) {
-        const { ok: _, ...bad } = line;
-        summary.badLines.push(bad);
-        continue;
+  let skippedEmpty = 0;
+  const counts = await writeRolloutRows(o, outputPath, (line, ctx) =>
+    line.value.trajectories.flatMap((t) => {
+      if (o.skipEmpty && pyStrip(t.text) === "") {
+        skippedEmpty++;
+        return [];
       }
-      summary.records++;
-      for (const t of line.value.trajectories) {
-        if (o.skipEmpty && pyStrip(t.text) === "") {
-          summary.skippedEmpty++;
-          continue;
-        }
-        await file.write(`${JSON.stringify(buildSwiftRow(line.value, t, t.text, ctx))}\n`);
-        summary.rows++;
-      }
-    }
-    await file.commit();
-  } catch (e) {
-    await file.abort();
-    throw e;
-  }
-  return summary;
+      return [buildSwiftRow(line.value, t, t.text, ctx)];
+    }),
+  );
+  return { outputPath, records: counts.records, rows: counts.rows, skippedEmpty, badLines: counts.badLines };
 }

@@ -16,6 +16,7 @@ import { QWEN_ORZ_BOXED_SYSTEM, renderKeychainUser, renderPlainUser } from "../p
 import { type Extractor, type ScoredTrajectory, type ScoreMode, scoreTrajectory } from "../scoring/index.js";
 import type { StageDeps } from "./deps.js";
 import { runJournaled } from "./journaled-pool.js";
+import { ROLLOUT_DEFAULTS } from "./rollout-defaults.js";
 import { JOURNAL_KIND, type JournalHeader, JournalWriter, readJournal } from "./rollout-journal.js";
 
 export type RolloutPrompt = "plain" | "answer-is" | "keychain" | "auto";
@@ -98,21 +99,21 @@ export class RolloutInterruptedError extends KeychainError {
 
 export function resolveRolloutOptions(o: RolloutOptions): ResolvedRolloutOptions {
   const problems: string[] = [];
-  const n = o.n ?? 4;
+  const n = o.n ?? ROLLOUT_DEFAULTS.n;
   if (!Number.isInteger(n) || n < 1) problems.push(`n must be a positive integer, got ${n}`);
-  const temperature = o.temperature ?? 0.6;
+  const temperature = o.temperature ?? ROLLOUT_DEFAULTS.temperature;
   if (!(temperature >= 0)) problems.push(`temperature must be ≥ 0, got ${temperature}`);
-  const maxTokens = o.maxTokens ?? 4096;
+  const maxTokens = o.maxTokens ?? ROLLOUT_DEFAULTS.maxTokens;
   if (!Number.isInteger(maxTokens) || maxTokens < 1)
     problems.push(`max tokens must be a positive integer, got ${maxTokens}`);
-  const prompt = o.prompt ?? "auto";
+  const prompt = o.prompt ?? ROLLOUT_DEFAULTS.prompt;
   if (!ROLLOUT_PROMPTS.includes(prompt))
     problems.push(`prompt must be one of ${ROLLOUT_PROMPTS.join(", ")}, got ${JSON.stringify(prompt)}`);
-  const systemPrompt = o.systemPrompt ?? "none";
+  const systemPrompt = o.systemPrompt ?? ROLLOUT_DEFAULTS.systemPrompt;
   if (!SYSTEM_PROMPTS.includes(systemPrompt))
     problems.push(`system prompt must be none or qwen_orz_boxed, got ${JSON.stringify(systemPrompt)}`);
-  const startIdx = o.startIdx ?? 0;
-  const endIdx = o.endIdx ?? -1;
+  const startIdx = o.startIdx ?? ROLLOUT_DEFAULTS.startIdx;
+  const endIdx = o.endIdx ?? ROLLOUT_DEFAULTS.endIdx;
   if (!Number.isInteger(startIdx) || startIdx < 0) problems.push(`start index must be ≥ 0, got ${startIdx}`);
   if (!Number.isInteger(endIdx) || endIdx < -1) problems.push(`end index must be ≥ -1, got ${endIdx}`);
   if (o.model === "") problems.push("a model name is needed");
@@ -127,10 +128,10 @@ export function resolveRolloutOptions(o: RolloutOptions): ResolvedRolloutOptions
     prompt,
     systemPrompt,
     extractor: o.extractor ?? (prompt === "answer-is" ? "answer-is" : "thinking"),
-    mode: o.mode ?? "default",
+    mode: o.mode ?? ROLLOUT_DEFAULTS.mode,
     startIdx,
     endIdx,
-    out: o.out ?? "trajectories",
+    out: o.out ?? ROLLOUT_DEFAULTS.out,
   };
 }
 

@@ -1,28 +1,14 @@
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { ROOT, useCliSandbox } from "../support/cli.js";
 
-const ROOT = join(import.meta.dirname, "../..");
-const BIN = join(ROOT, "dist/cli/main.js");
 const FIXTURE = join(ROOT, "test/fixtures/plain/small.jsonl");
-let dir: string;
 
-function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: "utf8", timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-beforeAll(async () => {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first (npm test does)`);
-  dir = await mkdtemp(join(tmpdir(), "kcs-cli-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const sandbox = useCliSandbox("kcs-cli-");
+const { run } = sandbox;
 
 describe("keychain-synth CLI", () => {
   it.each(["plain", "keychain", "download", "demo"])("%s --help describes the command and exits 0", (cmd) => {
@@ -52,7 +38,9 @@ describe("keychain-synth CLI", () => {
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/5\/5 samples written, 0 skipped/);
-    const lines = (await readFile(join(dir, "out1/small/train-num_sample_5-max_seq_600.jsonl"), "utf8"))
+    const lines = (
+      await readFile(join(sandbox.dir, "out1/small/train-num_sample_5-max_seq_600.jsonl"), "utf8")
+    )
       .trim()
       .split("\n");
     expect(lines).toHaveLength(5);
@@ -84,7 +72,7 @@ describe("keychain-synth CLI", () => {
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     const path = join(
-      dir,
+      sandbox.dir,
       "kc/small/small_train-num_sample_4-max_seq_1500-uuid_len_default-numchain_3-numhop-4-distractor.jsonl",
     );
     const recs = (await readFile(path, "utf8"))
@@ -125,12 +113,12 @@ describe("keychain-synth CLI", () => {
     );
     expect(r.code).toBe(2);
     expect(r.err).toMatch(msg as RegExp);
-    expect(existsSync(join(dir, "kcbad"))).toBe(false);
+    expect(existsSync(join(sandbox.dir, "kcbad"))).toBe(false);
   });
 
   it("malformed input: exit 1, names file, line and field, leaves no output", async () => {
     await writeFile(
-      join(dir, "bad.jsonl"),
+      join(sandbox.dir, "bad.jsonl"),
       '{"id": "a", "question": "q?", "answers": "x", "documents": [], "supporting": []}\n',
     );
     const r = run(
@@ -151,18 +139,18 @@ describe("keychain-synth CLI", () => {
     expect(r.err).toMatch(
       /^keychain-synth: Cannot read "bad\.jsonl" line 1 \(id "a"\), field "answers": expected an array/,
     );
-    expect(existsSync(join(dir, "out2"))).toBe(false);
+    expect(existsSync(join(sandbox.dir, "out2"))).toBe(false);
   });
 
   it("an empty file is named as empty", async () => {
-    await writeFile(join(dir, "empty.json"), "  \n");
+    await writeFile(join(sandbox.dir, "empty.json"), "  \n");
     const r = run("plain", "-i", "empty.json", "-L", "600", "-t", "approx", "--no-cache", "-o", "out3");
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/"empty\.json".*file is empty/);
   });
 
   it("an unrecognised format asks for --format", async () => {
-    await writeFile(join(dir, "odd.jsonl"), '{"foo": 1}\n');
+    await writeFile(join(sandbox.dir, "odd.jsonl"), '{"foo": 1}\n');
     const r = run("plain", "-i", "odd.jsonl", "-L", "600", "-t", "approx", "--no-cache", "-o", "out4");
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/--format/);
@@ -185,7 +173,7 @@ describe("keychain-synth CLI", () => {
     );
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/Requested questions \[0, 31\) but only 30 are available/);
-    expect(existsSync(join(dir, "out5"))).toBe(false);
+    expect(existsSync(join(sandbox.dir, "out5"))).toBe(false);
   });
 
   it.each([
@@ -211,7 +199,7 @@ describe("keychain-synth CLI", () => {
     const r = run("download", "hotpotqa", "--data-dir", "d", "--mirror", mirror, "--retries", "0", "-q");
     expect(r.code).not.toBe(0);
     expect(r.err, r.err).toMatch(/could not be reached/);
-    expect(await readdir(dir)).not.toContain("hotpot_train_v1.1.json");
+    expect(await readdir(sandbox.dir)).not.toContain("hotpot_train_v1.1.json");
   });
 });
 
@@ -224,7 +212,7 @@ describe("keychain-synth score", () => {
     expect(r.out).toMatch(/5 lines, answer extracted from 4; mean sub_em 0\.2000/);
     // compat rewards the empty "\boxed{the}", the wrong letter and "Norway" for "no"; default does not
     expect(r.out).toMatch(/sub_em differs between default and compat on 3 lines/);
-    const scored = (await readFile(join(dir, "scored.jsonl"), "utf8"))
+    const scored = (await readFile(join(sandbox.dir, "scored.jsonl"), "utf8"))
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
@@ -244,7 +232,7 @@ describe("keychain-synth score", () => {
   });
 
   it("names the line and field of a bad record", async () => {
-    await writeFile(join(dir, "bad-out.jsonl"), '{"text": "x", "gold": "y"}\n');
+    await writeFile(join(sandbox.dir, "bad-out.jsonl"), '{"text": "x", "gold": "y"}\n');
     const r = run("score", "bad-out.jsonl");
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/"bad-out\.jsonl" line 1, field "gold": expected an array of strings/);

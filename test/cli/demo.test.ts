@@ -1,34 +1,18 @@
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useCliSandbox } from "../support/cli.js";
 
-const ROOT = join(import.meta.dirname, "../..");
-const BIN = join(ROOT, "dist/cli/main.js");
-let dir: string;
-
-beforeAll(async () => {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first (npm test does)`);
-  dir = await mkdtemp(join(tmpdir(), "kcs-demo-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const sandbox = useCliSandbox("kcs-demo-");
 
 describe("keychain-synth demo", () => {
   it("builds, verifies and exports samples, and writes a report about them", async () => {
-    const out = join(dir, "demo");
-    const r = spawnSync(
-      process.execPath,
-      [BIN, "demo", "-o", out, "--questions", "300", "-n", "6", "--lengths", "4k", "-q"],
-      { cwd: dir, encoding: "utf8", timeout: 120_000 },
-    );
-    expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/6\/6 records passed, 0 failed/);
-    expect(r.stdout).toContain(
+    const out = join(sandbox.dir, "demo");
+    const r = sandbox.run("demo", "-o", out, "--questions", "300", "-n", "6", "--lengths", "4k", "-q");
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/6\/6 records passed, 0 failed/);
+    expect(r.out).toContain(
       `Report (token lengths, fill, gold and chain-pair depth, skips): ${out}/report.html`,
     );
     expect((await readdir(join(out, "verl", "keychain-4096"))).sort()).toEqual([

@@ -1,7 +1,5 @@
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -12,26 +10,22 @@ import {
   writeCorpus,
   writeExisting,
 } from "../grow/world.js";
+import { useCliSandbox } from "../support/cli.js";
 import { type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
 
-const CLI = join(process.cwd(), "dist", "cli", "main.js");
-
-let dir: string;
+const sandbox = useCliSandbox("ks-grow-cli-");
 let server: OpenAIServer;
 let config: string;
 
-/** Run the built CLI (asynchronously: the test server answers from this process). */
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile("node", [CLI, ...args], { cwd: dir }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-      resolve({ code, stdout: stdout.replaceAll(dir, "<dir>"), stderr: stderr.replaceAll(dir, "<dir>") });
-    });
-  });
+/** Run the built CLI (asynchronously: the test server answers from this process); the folder prints as <dir>. */
+async function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const r = await sandbox.runAsync(...args);
+  const dir = sandbox.dir;
+  return { code: r.code, stdout: r.out.replaceAll(dir, "<dir>"), stderr: r.err.replaceAll(dir, "<dir>") };
 }
 
 async function writeConfig(name: string, extra = ""): Promise<string> {
-  const path = join(dir, `${name}.yaml`);
+  const path = join(sandbox.dir, `${name}.yaml`);
   const yaml = growYaml({
     out: name,
     corpus: "toy.jsonl",
@@ -44,18 +38,16 @@ async function writeConfig(name: string, extra = ""): Promise<string> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "ks-grow-cli-"));
   server = await startOpenAIServer({ answer: parityAnswer });
-  const corpus = await writeCorpus(join(dir, "toy.jsonl"));
+  const corpus = await writeCorpus(join(sandbox.dir, "toy.jsonl"));
   const questions = await shuffledQuestions(corpus);
-  await writeExisting(join(dir, "existing"), questions, range(0, 10), 64);
-  await writeExisting(join(dir, "existing"), questions, range(10, 20), 128);
+  await writeExisting(join(sandbox.dir, "existing"), questions, range(0, 10), 64);
+  await writeExisting(join(sandbox.dir, "existing"), questions, range(10, 20), 128);
   config = await writeConfig("out");
 });
 
 afterAll(async () => {
   await server.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe("keychain-synth grow", () => {
@@ -69,7 +61,7 @@ describe("keychain-synth grow", () => {
            128        10    10  [35, 50)      <dir>/existing/toy/train-num_sample_10-max_seq_128-LoongRL-14b-swift-filtered.jsonl
       "
     `);
-    expect(existsSync(join(dir, "out"))).toBe(false);
+    expect(existsSync(join(sandbox.dir, "out"))).toBe(false);
   });
 
   it("grows the sets, reports progress on stderr and the status table on stdout", async () => {
@@ -88,7 +80,7 @@ describe("keychain-synth grow", () => {
 
   it("--status reads the manifest through the config or directly", async () => {
     const a = await cli(["grow", "--status", "--config", config]);
-    const b = await cli(["grow", "--status", "--manifest", join(dir, "out", "manifest.json")]);
+    const b = await cli(["grow", "--status", "--manifest", join(sandbox.dir, "out", "manifest.json")]);
     expect(a.code).toBe(0);
     expect(b.stdout).toBe(a.stdout);
     expect(a.stdout).toContain("total: 2 complete, 0 in progress, 0 pending, 0 failed; 40/40 rows");

@@ -1,30 +1,16 @@
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { ROOT, useCliSandbox } from "../support/cli.js";
 
-const ROOT = join(import.meta.dirname, "../..");
-const BIN = join(ROOT, "dist/cli/main.js");
 const FIX = join(ROOT, "test/fixtures/report");
 const LOGS = join(ROOT, "test/fixtures/rollout-logs/basic");
 const FILES = ["plain.jsonl", "keychain.jsonl", "rollout.jsonl", "rollout-keychain.jsonl", "sft.jsonl"];
-let dir: string;
 
-/** Runs the CLI in the fixture folder so that file names print short. */
-function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: FIX, encoding: "utf8", timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-beforeAll(async () => {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first (npm test does)`);
-  dir = await mkdtemp(join(tmpdir(), "kcs-report-cli-"));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+/** Runs the CLI in the fixture folder so that file names print short; outputs go to the sandbox folder. */
+const sandbox = useCliSandbox("kcs-report-cli-", { cwd: FIX });
+const { run } = sandbox;
 
 describe("keychain-synth stats", () => {
   it("prints aligned tables for every section", () => {
@@ -163,7 +149,7 @@ describe("keychain-synth stats", () => {
   });
 
   it("names the file and line of a bad record and exits 1", async () => {
-    const bad = join(dir, "bad.jsonl");
+    const bad = join(sandbox.dir, "bad.jsonl");
     const good = (await readFile(join(FIX, "plain.jsonl"), "utf8")).split("\n")[0];
     await writeFile(bad, `${good}\n\n{"context": "c", "prompt_length": 1, "x": }\n`);
     const r = run("stats", bad);
@@ -185,7 +171,7 @@ describe("keychain-synth stats", () => {
   });
 
   it.runIf(existsSync(LOGS))("--csv-dir writes the rollout-log CSVs and prints their paths", async () => {
-    const csv = join(dir, "stats-csv");
+    const csv = join(sandbox.dir, "stats-csv");
     const r = run("stats", "--rollout-logs", LOGS, "--repeats", "4", "--csv-dir", csv, "--json");
     expect(r.code).toBe(0);
     const names = ["reward_stats.csv", "longqa_bins.csv", "longqa_dis_bins.csv"];
@@ -200,36 +186,36 @@ describe("keychain-synth stats", () => {
   });
 
   it("--csv-dir without --rollout-logs is a usage error (exit 2)", () => {
-    const r = run("stats", "plain.jsonl", "--csv-dir", join(dir, "nope"));
+    const r = run("stats", "plain.jsonl", "--csv-dir", join(sandbox.dir, "nope"));
     expect(r.code).toBe(2);
     expect(r.err).toContain("--csv-dir writes the rollout-log CSVs: give --rollout-logs DIR too");
-    expect(existsSync(join(dir, "nope"))).toBe(false);
+    expect(existsSync(join(sandbox.dir, "nope"))).toBe(false);
   });
 });
 
 describe("keychain-synth report", () => {
   it("writes one self-contained page atomically, the same bytes every time", async () => {
-    const out = join(dir, "site", "report.html");
+    const out = join(sandbox.dir, "site", "report.html");
     const a = run("report", ...FILES, "--out", out, "--title", "Fixture & co", "-q");
     expect(a.code).toBe(0);
     const first = await readFile(out, "utf8");
     const b = run("report", ...FILES, "--out", out, "--title", "Fixture & co", "-q");
     expect(b.code).toBe(0);
     expect(await readFile(out, "utf8")).toBe(first);
-    expect(await readdir(join(dir, "site"))).toEqual(["report.html"]);
+    expect(await readdir(join(sandbox.dir, "site"))).toEqual(["report.html"]);
     expect(first).toContain("<title>Fixture &amp; co</title>");
     expect(first.match(/<svg /g)).toHaveLength(6);
     expect(first).not.toMatch(/https?:\/\/|<script/);
   });
 
   it("says what it wrote on stderr", () => {
-    const r = run("report", "plain.jsonl", "--out", join(dir, "one.html"));
+    const r = run("report", "plain.jsonl", "--out", join(sandbox.dir, "one.html"));
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/wrote .*one\.html \(4 sections, \d+ chars\)\n$/);
   });
 
   it.runIf(existsSync(LOGS))("--rollout-logs adds the rollout-log section and its charts", async () => {
-    const out = join(dir, "logs.html");
+    const out = join(sandbox.dir, "logs.html");
     const r = run("report", "--rollout-logs", LOGS, "--repeats", "4", "--out", out, "-q");
     expect(r.code).toBe(0);
     const html = await readFile(out, "utf8");
@@ -239,8 +225,8 @@ describe("keychain-synth report", () => {
   });
 
   it.runIf(existsSync(LOGS))("--csv-dir writes the same CSVs as stats, next to the page", async () => {
-    const out = join(dir, "csv-report", "report.html");
-    const csv = join(dir, "csv-report");
+    const out = join(sandbox.dir, "csv-report", "report.html");
+    const csv = join(sandbox.dir, "csv-report");
     const r = run("report", "--rollout-logs", LOGS, "--repeats", "4", "--csv-dir", csv, "--out", out);
     expect(r.code).toBe(0);
     expect(r.err).toContain(`wrote ${join(csv, "reward_stats.csv")}\n`);
@@ -251,7 +237,7 @@ describe("keychain-synth report", () => {
       "report.html",
       "reward_stats.csv",
     ]);
-    const again = join(dir, "csv-again");
+    const again = join(sandbox.dir, "csv-again");
     expect(run("stats", "--rollout-logs", LOGS, "--repeats", "4", "--csv-dir", again, "-q").code).toBe(0);
     for (const name of ["reward_stats.csv", "longqa_bins.csv", "longqa_dis_bins.csv"])
       expect(await readFile(join(again, name), "utf8")).toBe(await readFile(join(csv, name), "utf8"));

@@ -1,30 +1,22 @@
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ROOT, useCliSandbox } from "../support/cli.js";
 
-const ROOT = join(import.meta.dirname, "../..");
-const BIN = join(ROOT, "dist/cli/main.js");
 const PLAIN = "trajectories/hotpotqa/train-num_sample_3-max_seq_4096-qwen14b_ckpt.jsonl";
 const KEYCHAIN = "trajectories/musique/dev-num_sample_2-max_seq_8192-qwen14b_ckpt.jsonl";
-let dir: string;
 
-function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: "utf8", timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const sandbox = useCliSandbox("kcs-cli-sft-");
+const { run } = sandbox;
 
 beforeAll(async () => {
-  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first (npm test does)`);
-  dir = await mkdtemp(join(tmpdir(), "kcs-cli-sft-"));
-  await cp(join(ROOT, "test/fixtures/sft/hotpotqa"), join(dir, "trajectories/hotpotqa"), { recursive: true });
-  await cp(join(ROOT, "test/fixtures/sft/musique"), join(dir, "trajectories/musique"), { recursive: true });
-  await cp(join(ROOT, "test/fixtures/sft/chatqa2"), join(dir, "chatqa2"), { recursive: true });
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await cp(join(ROOT, "test/fixtures/sft/hotpotqa"), join(sandbox.dir, "trajectories/hotpotqa"), {
+    recursive: true,
+  });
+  await cp(join(ROOT, "test/fixtures/sft/musique"), join(sandbox.dir, "trajectories/musique"), {
+    recursive: true,
+  });
+  await cp(join(ROOT, "test/fixtures/sft/chatqa2"), join(sandbox.dir, "chatqa2"), { recursive: true });
 });
 
 describe("keychain-synth sft", () => {
@@ -57,7 +49,7 @@ describe("keychain-synth sft", () => {
     `);
     const filtered = (
       await readFile(
-        join(dir, "sft/hotpotqa/train-num_sample_3-max_seq_4096-LoongRL-14b-swift-filtered.jsonl"),
+        join(sandbox.dir, "sft/hotpotqa/train-num_sample_3-max_seq_4096-LoongRL-14b-swift-filtered.jsonl"),
         "utf8",
       )
     )
@@ -90,8 +82,8 @@ describe("keychain-synth sft", () => {
     expect(run("sft", "convert", KEYCHAIN, "-o", "det1").code).toBe(0);
     expect(run("sft", "convert", KEYCHAIN, "-o", "det2").code).toBe(0);
     const name = "dev-num_sample_2-max_seq_8192-LoongRL-14b-swift.jsonl";
-    expect(await readFile(join(dir, "det1", name), "utf8")).toBe(
-      await readFile(join(dir, "det2", name), "utf8"),
+    expect(await readFile(join(sandbox.dir, "det1", name), "utf8")).toBe(
+      await readFile(join(sandbox.dir, "det2", name), "utf8"),
     );
   });
 
@@ -116,7 +108,10 @@ describe("keychain-synth sft", () => {
     expect(r.err).toBe(`${PLAIN}:3: source_index 12: best trajectory has no </think>; skipped\n`);
     const row = JSON.parse(
       (
-        await readFile(join(dir, "clean/train-num_sample_3-max_seq_4096-LoongRL-14b-cleaned.jsonl"), "utf8")
+        await readFile(
+          join(sandbox.dir, "clean/train-num_sample_3-max_seq_4096-LoongRL-14b-cleaned.jsonl"),
+          "utf8",
+        )
       ).trim(),
     ) as { messages: { role: string; content: string }[] };
     expect(row.messages.map((m) => m.role)).toEqual(["system", "user", "assistant"]);
@@ -124,11 +119,11 @@ describe("keychain-synth sft", () => {
   });
 
   it("bad lines are listed with line numbers and fail the run unless --allow-bad-lines", async () => {
-    const good = (await readFile(join(dir, KEYCHAIN), "utf8")).split("\n")[0] as string;
+    const good = (await readFile(join(sandbox.dir, KEYCHAIN), "utf8")).split("\n")[0] as string;
     const bad = JSON.parse(good) as Record<string, unknown>;
     delete bad.trajectories;
     await writeFile(
-      join(dir, "trajectories/musique/bad-max_seq_8192-m.jsonl"),
+      join(sandbox.dir, "trajectories/musique/bad-max_seq_8192-m.jsonl"),
       `${good}\nnot json\n${JSON.stringify(bad)}\n`,
     );
     const r = run("sft", "convert", "trajectories/musique/bad-max_seq_8192-m.jsonl", "-o", "badout");
@@ -154,7 +149,7 @@ describe("keychain-synth sft", () => {
 
   it("validate lists errors as file:line: message and exits 1", async () => {
     await writeFile(
-      join(dir, "broken.jsonl"),
+      join(sandbox.dir, "broken.jsonl"),
       `${JSON.stringify({ messages: [{ role: "user", content: "q" }] })}\n{"messages": []}\n`,
     );
     const r = run(
@@ -227,7 +222,7 @@ describe("keychain-synth sft", () => {
       → summaries/long_sft_train_summary.jsonl
       "
     `);
-    const rows = (await readFile(join(dir, "summaries/long_sft_train_summary.jsonl"), "utf8"))
+    const rows = (await readFile(join(sandbox.dir, "summaries/long_sft_train_summary.jsonl"), "utf8"))
       .trim()
       .split("\n");
     expect(rows).toHaveLength(1);

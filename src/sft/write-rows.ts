@@ -1,0 +1,55 @@
+import { AtomicFile } from "../io/atomic.js";
+import type { RowContext } from "./build-row.js";
+import type { ResolvedConvertOptions } from "./convert.js";
+import { datasetOf } from "./names.js";
+import { type BadLine, type RolloutLine, readRolloutFile } from "./rollout-file.js";
+import type { SwiftRow } from "./row.js";
+
+/** What {@link writeRolloutRows} counts. */
+export interface RolloutRowCounts {
+  /** Usable records read. */
+  records: number;
+  /** Rows written. */
+  rows: number;
+  /** Lines that could not be used; no row was written for them. */
+  badLines: BadLine[];
+}
+
+/**
+ * The skeleton of convert and clean: stream the rollout file `o.input` in file order, hand each usable record
+ * to `rowsOf` with the context every row shares, and write the rows it returns as JSON lines to `outputPath`,
+ * atomically (nothing is left behind on error). Bad lines are collected, never dropped silently.
+ */
+export async function writeRolloutRows(
+  o: ResolvedConvertOptions,
+  outputPath: string,
+  rowsOf: (line: Extract<RolloutLine, { ok: true }>, ctx: RowContext) => SwiftRow[],
+): Promise<RolloutRowCounts> {
+  const ctx: RowContext = {
+    prompt: o.prompt,
+    system: o.system,
+    dataset: datasetOf(o.input),
+    modelTag: o.modelTag,
+  };
+  const counts: RolloutRowCounts = { records: 0, rows: 0, badLines: [] };
+  const file = await AtomicFile.open(outputPath);
+  try {
+    for await (const line of readRolloutFile(o.input)) {
+      if (!line.ok) {
+        const { ok: _, ...bad } = line;
+        counts.badLines.push(bad);
+        continue;
+      }
+      counts.records++;
+      for (const row of rowsOf(line, ctx)) {
+        await file.write(`${JSON.stringify(row)}\n`);
+        counts.rows++;
+      }
+    }
+    await file.commit();
+  } catch (e) {
+    await file.abort();
+    throw e;
+  }
+  return counts;
+}
