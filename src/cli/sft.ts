@@ -105,7 +105,7 @@ export function registerSft(program: Command): void {
       process.stdout.write(formatClean(input, s));
       for (const n of s.skippedNoThink)
         process.stderr.write(
-          `${input}:${n.line}: source_index ${n.source_index}: best trajectory has no </think>; skipped\n`,
+          `${input}:${n.line}: source_index ${n.source_index}: correct trajectory ${n.trajectory} has no </think>; passed over\n`,
         );
       if (reportBadLines(input, s.badLines)) failed.push(input);
     }
@@ -296,7 +296,7 @@ export function formatConvert(input: string, s: ConvertSummary): string {
 
 export function formatClean(input: string, s: CleanSummary): string {
   const bad = s.badLines.length > 0 ? `, ${s.badLines.length} bad lines` : "";
-  return `${input}: ${s.records} records → ${s.kept} rows (${s.droppedNoCorrect} without a correct trajectory, ${s.skippedNoThink.length} without </think>${bad}) → ${s.outputPath}\n`;
+  return `${input}: ${s.records} records → ${s.kept} rows (${s.droppedNoCorrect} without a correct trajectory, ${s.droppedNoThink} whose correct trajectories all lack </think>${bad}) → ${s.outputPath}\n`;
 }
 
 export function formatValidate(r: ValidateFileResult): string {

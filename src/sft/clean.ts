@@ -4,7 +4,7 @@ import { cleanText } from "./clean-text.js";
 import { type ConvertOptions, resolveConvertOptions } from "./convert.js";
 import { cleanedOutputStem, fileStem } from "./names.js";
 import type { BadLine } from "./rollout-file.js";
-import { selectBest } from "./select-best.js";
+import { rankCorrect } from "./select-best.js";
 import { writeRolloutRows } from "./write-rows.js";
 
 /** What callers write. `skipEmpty` does not apply: a correct trajectory is never empty. */
@@ -21,8 +21,13 @@ export interface CleanSummary {
   kept: number;
   /** Records none of whose trajectories is correct. */
   droppedNoCorrect: number;
-  /** Records whose best trajectory has no `</think>`: reported and skipped. */
-  skippedNoThink: { line: number; source_index: number }[];
+  /**
+   * Correct trajectories passed over because their text has no `</think>` (0-based `trajectory` index); the
+   * next best correct trajectory is used instead.
+   */
+  skippedNoThink: { line: number; source_index: number; trajectory: number }[];
+  /** Records with correct trajectories, none of which has `</think>`: dropped. */
+  droppedNoThink: number;
   /** Lines that could not be used (not JSON, a field missing or mistyped). */
   badLines: BadLine[];
 }
@@ -33,28 +38,33 @@ export function cleanOutputPath(o: { input: string; outDir: string; modelTag: st
 }
 
 /**
- * Rollout file → one SFT row per question (§11.4): the best trajectory ({@link selectBest}), its text
- * reformatted by {@link cleanText}. Records with no correct trajectory are dropped and counted; a best
- * trajectory without `</think>` is reported and its record skipped. Written atomically, deterministically.
+ * Rollout file → one SFT row per question (§11.4): the best trajectory (the {@link selectBest} rule), its text
+ * reformatted by {@link cleanText}. Records with no correct trajectory are dropped and counted. A correct
+ * trajectory without `</think>` cannot be cleaned (the original crashed on it): it is reported and the next
+ * best correct one is used; a record with none left is dropped and counted. Written atomically and
+ * deterministically.
  */
 export async function cleanTraces(options: CleanOptions): Promise<CleanSummary> {
   const o = resolveConvertOptions(options);
   const keepBoxed = options.keepBoxed ?? false;
   const outputPath = cleanOutputPath(o);
   let droppedNoCorrect = 0;
+  let droppedNoThink = 0;
   const skippedNoThink: CleanSummary["skippedNoThink"] = [];
   const counts = await writeRolloutRows(o, outputPath, (line, ctx) => {
-    const best = selectBest(line.value.trajectories);
-    if (best === undefined) {
+    const ranked = rankCorrect(line.value.trajectories);
+    if (ranked.length === 0) {
       droppedNoCorrect++;
       return [];
     }
-    const cleaned = cleanText(best.text, { keepBoxed });
-    if (cleaned === undefined) {
-      skippedNoThink.push({ line: line.line, source_index: line.value.record.sourceIndex });
-      return [];
+    for (const k of ranked) {
+      const t = line.value.trajectories[k]!;
+      const cleaned = cleanText(t.text, { keepBoxed });
+      if (cleaned !== undefined) return [buildSwiftRow(line.value, t, cleaned, ctx)];
+      skippedNoThink.push({ line: line.line, source_index: line.value.record.sourceIndex, trajectory: k });
     }
-    return [buildSwiftRow(line.value, best, cleaned, ctx)];
+    droppedNoThink++;
+    return [];
   });
   return {
     outputPath,
@@ -62,6 +72,7 @@ export async function cleanTraces(options: CleanOptions): Promise<CleanSummary> 
     kept: counts.rows,
     droppedNoCorrect,
     skippedNoThink,
+    droppedNoThink,
     badLines: counts.badLines,
   };
 }

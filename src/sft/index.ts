@@ -43,7 +43,7 @@ export {
   readRolloutFile,
 } from "./rollout-file.js";
 export type { SwiftMessage, SwiftRole, SwiftRow } from "./row.js";
-export { selectBest } from "./select-best.js";
+export { rankCorrect, selectBest } from "./select-best.js";
 export { readSummarySource, type SourceFields, type SourceRow } from "./summary-source.js";
 export { messagesRowSchema, schemaProblems, swiftMessagesSchema, swiftRowSchema } from "./swift-schema.js";
 export { type LengthStats, lengthStats } from "./token-stats.js";

@@ -10,3 +10,15 @@ export function selectBest<T extends { sub_em: number; f1: number }>(rows: reado
   }
   return best;
 }
+
+/**
+ * Indexes of the correct trajectories (`sub_em === 1`) from best to worst under the {@link selectBest} rule:
+ * highest `f1` first, earlier first on ties. `rankCorrect(rows)[0]` is the index of `selectBest(rows)`.
+ */
+export function rankCorrect(rows: readonly { sub_em: number; f1: number }[]): number[] {
+  const correct: number[] = [];
+  rows.forEach((row, i) => {
+    if (row.sub_em === 1) correct.push(i);
+  });
+  return correct.sort((a, b) => rows[b]!.f1 - rows[a]!.f1 || a - b);
+}

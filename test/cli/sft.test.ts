@@ -101,11 +101,11 @@ describe("keychain-synth sft", () => {
     );
     expect(r.code).toBe(0);
     expect(r.out).toMatchInlineSnapshot(`
-      "trajectories/hotpotqa/train-num_sample_3-max_seq_4096-qwen14b_ckpt.jsonl: 3 records → 1 rows (1 without a correct trajectory, 1 without </think>) → clean/train-num_sample_3-max_seq_4096-LoongRL-14b-cleaned.jsonl
-      trajectories/musique/dev-num_sample_2-max_seq_8192-qwen14b_ckpt.jsonl: 2 records → 2 rows (0 without a correct trajectory, 0 without </think>) → clean/dev-num_sample_2-max_seq_8192-LoongRL-14b-cleaned.jsonl
+      "trajectories/hotpotqa/train-num_sample_3-max_seq_4096-qwen14b_ckpt.jsonl: 3 records → 1 rows (1 without a correct trajectory, 1 whose correct trajectories all lack </think>) → clean/train-num_sample_3-max_seq_4096-LoongRL-14b-cleaned.jsonl
+      trajectories/musique/dev-num_sample_2-max_seq_8192-qwen14b_ckpt.jsonl: 2 records → 2 rows (0 without a correct trajectory, 0 whose correct trajectories all lack </think>) → clean/dev-num_sample_2-max_seq_8192-LoongRL-14b-cleaned.jsonl
       "
     `);
-    expect(r.err).toBe(`${PLAIN}:3: source_index 12: best trajectory has no </think>; skipped\n`);
+    expect(r.err).toBe(`${PLAIN}:3: source_index 12: correct trajectory 0 has no </think>; passed over\n`);
     const row = JSON.parse(
       (
         await readFile(

@@ -43,6 +43,7 @@ describe("cleanTraces (§11.4, process_file case of test_trace_cleaning.py)", ()
       kept: 1,
       droppedNoCorrect: 1,
       skippedNoThink: [],
+      droppedNoThink: 0,
       badLines: [],
     });
     const rows = (await readJsonl(s.outputPath)) as unknown as SwiftRow[];
@@ -57,11 +58,46 @@ describe("cleanTraces (§11.4, process_file case of test_trace_cleaning.py)", ()
       records: 3,
       kept: 1,
       droppedNoCorrect: 1,
-      skippedNoThink: [{ line: 3, source_index: 12 }],
+      skippedNoThink: [{ line: 3, source_index: 12, trajectory: 0 }],
+      droppedNoThink: 1,
     });
     const rows = (await readJsonl(s.outputPath)) as unknown as SwiftRow[];
     expect(rows.map((r) => [r.source_index, r.f1, r.messages[1]?.content])).toEqual([
       [10, 1, "<think>The passage says Paris.</think>Paris"],
+    ]);
+  });
+
+  it("passes over a best trajectory without </think> and uses the next best correct one", async () => {
+    await mkdir(join(dir, "musique"), { recursive: true });
+    const base = { input: "Q?", context: "C", answers: ["yes"], length: 100 };
+    const input = await writeJsonl(join(dir, "musique", "train-num_sample_2-max_seq_4096-m.jsonl"), [
+      {
+        ...base,
+        id: "a",
+        source_index: 0,
+        trajectories: [
+          traj("half</think>\\boxed{yes, maybe}", 1, 0.5),
+          traj("cut off before the end \\boxed{yes}", 1, 1),
+          traj("full</think>\\boxed{yes}", 1, 1),
+          traj("late</think>\\boxed{yes}", 1, 1),
+        ],
+      },
+      { ...base, id: "b", source_index: 1, trajectories: [traj("no tag \\boxed{yes}", 1, 1)] },
+    ]);
+    const s = await cleanTraces({ input, outDir: join(dir, "fallback") });
+    expect(s).toMatchObject({
+      records: 2,
+      kept: 1,
+      droppedNoCorrect: 0,
+      droppedNoThink: 1,
+      skippedNoThink: [
+        { line: 1, source_index: 0, trajectory: 1 },
+        { line: 2, source_index: 1, trajectory: 0 },
+      ],
+    });
+    const rows = (await readJsonl(s.outputPath)) as unknown as SwiftRow[];
+    expect(rows.map((r) => [r.id, r.f1, r.messages[1]?.content])).toEqual([
+      ["a", 1, "<think>full</think>yes"],
     ]);
   });
 
