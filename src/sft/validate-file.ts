@@ -45,6 +45,8 @@ export interface ValidateFileResult {
 }
 
 const BATCH = 256;
+/** …or fewer when their text reaches this many characters, to bound memory on long rows. */
+const BATCH_CHARS = 4_000_000;
 
 /**
  * Checks an SFT file row by row: JSON, then the original's rule checks ({@link validateSwiftRow}, exact
@@ -60,22 +62,31 @@ export async function validateSwiftFile(
   const conversation: number[] = [];
   const assistant: number[] = [];
   let pending: { role: string; content: string }[][] = [];
+  let pendingChars = 0;
+  // One batch is counted (on the tokenizer's native threads) while the next is read and parsed.
+  let inFlight: Promise<void> = Promise.resolve();
   const flush = async () => {
+    await inFlight;
     if (o.counter === undefined || pending.length === 0) return;
-    const counts = await o.counter.countBatch(pending.flat().map((m) => m.content));
-    let at = 0;
-    for (const messages of pending) {
-      let all = 0;
-      let answer = 0;
-      for (const m of messages) {
-        const n = counts[at++] ?? 0;
-        all += n;
-        if (m.role === "assistant") answer += n;
-      }
-      conversation.push(all);
-      assistant.push(answer);
-    }
+    const batch = pending;
     pending = [];
+    pendingChars = 0;
+    inFlight = o.counter.countBatch(batch.flat().map((m) => m.content)).then((counts) => {
+      let at = 0;
+      for (const messages of batch) {
+        let all = 0;
+        let answer = 0;
+        for (const m of messages) {
+          const n = counts[at++] ?? 0;
+          all += n;
+          if (m.role === "assistant") answer += n;
+        }
+        conversation.push(all);
+        assistant.push(answer);
+      }
+    });
+    // A failure surfaces at the next flush; until then it must not count as unhandled.
+    inFlight.catch(() => {});
   };
   try {
     for await (const { line, text } of readLines(path)) {
@@ -92,7 +103,8 @@ export async function validateSwiftFile(
       }
       if (problems.messages !== undefined && o.counter !== undefined) {
         pending.push(problems.messages);
-        if (pending.length >= BATCH) await flush();
+        for (const m of problems.messages) pendingChars += m.content.length;
+        if (pending.length >= BATCH || pendingChars >= BATCH_CHARS) await flush();
       }
     }
   } catch (e) {
@@ -101,6 +113,7 @@ export async function validateSwiftFile(
     throw e;
   }
   await flush();
+  await inFlight;
   if (o.counter !== undefined)
     result.tokens = { conversation: lengthStats(conversation), assistant: lengthStats(assistant) };
   return result;
