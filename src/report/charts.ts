@@ -4,6 +4,9 @@ import type { ChartSpec } from "./section.js";
 /** Chart size in pixels (the plotting area; axes and legend come on top). */
 const WIDTH = 560;
 const HEIGHT = 220;
+/** Length histograms overlay at most this many groups; more get one panel each. */
+const MAX_OVERLAID = 3;
+const PANEL_HEIGHT = 70;
 const TARGET_COLOUR = "#b3261e";
 /** Series are groups, labelled `hotpotqa keychain 4096`. */
 const LEGEND_TITLE = "dataset kind length";
@@ -20,9 +23,20 @@ const PALETTE = [
   "#9d755d",
   "#ff9da6",
   "#79706e",
+  // Ten more hues, darker or off the first ten's, for reports with more groups.
+  "#17becf",
+  "#bcbd22",
+  "#393b79",
+  "#843c39",
+  "#7b4173",
+  "#637939",
+  "#8c6d31",
+  "#5254a3",
+  "#e7969c",
+  "#31a354",
 ] as const;
 
-/** The colour of the group at `index` in the report's group order (the palette repeats after 10). */
+/** The colour of the group at `index` in the report's group order (the palette repeats after 20). */
 export function seriesColour(index: number): string {
   return PALETTE[index % PALETTE.length] as string;
 }
@@ -115,49 +129,62 @@ export function lengthHistogram(o: {
       .filter((b) => b !== o.target)
       .map((b) => ({ x: b, label: `budget L − G = ${b}`, kind: "budget" })),
   ];
+  const layers = (series: typeof o.series, labels: boolean, axisTitle: boolean) => [
+    {
+      data: { values: bars.filter((b) => series.some((s) => s.group === b.group)) },
+      mark: { type: "bar", opacity: 0.65, binSpacing: 0 },
+      encoding: {
+        x: { ...x, field: "start", title: axisTitle ? "prompt tokens" : null },
+        x2: { field: "end" },
+        y: { field: "count", type: "quantitative", stack: null, title: "records" },
+        y2: { datum: 0 },
+        color: colourEncoding(o.series),
+      },
+    },
+    ...rules.flatMap((r, i) => [
+      ...(r.kind === "target-beyond"
+        ? []
+        : [
+            {
+              data: { values: [r] },
+              mark: {
+                type: "rule",
+                color: TARGET_COLOUR,
+                strokeWidth: 2,
+                ...(r.kind === "budget" ? { strokeDash: [6, 4] } : {}),
+              },
+              encoding: { x: { ...x, field: "x" } },
+            },
+          ]),
+      ...(labels
+        ? [
+            {
+              data: { values: [r] },
+              mark: {
+                type: "text",
+                color: TARGET_COLOUR,
+                align: r.kind === "budget" ? "left" : "right",
+                dx: r.kind === "budget" ? 4 : r.kind === "target" ? -4 : 0,
+                baseline: "top",
+              },
+              encoding: { x: { ...x, field: "x" }, y: { value: 2 + 14 * i }, text: { field: "label" } },
+            },
+          ]
+        : []),
+    ]),
+  ];
+  if (o.series.length <= MAX_OVERLAID)
+    return { title: o.title, width: WIDTH, height: HEIGHT, layer: layers(o.series, true, true) };
+  // More groups than overlaid bars stay readable: one small panel per group on a shared token axis.
   return {
     title: o.title,
-    width: WIDTH,
-    height: HEIGHT,
-    layer: [
-      {
-        data: { values: bars },
-        mark: { type: "bar", opacity: 0.65, binSpacing: 0 },
-        encoding: {
-          x: { ...x, field: "start", title: "prompt tokens" },
-          x2: { field: "end" },
-          y: { field: "count", type: "quantitative", stack: null, title: "records" },
-          y2: { datum: 0 },
-          color: colourEncoding(o.series),
-        },
-      },
-      ...rules.flatMap((r, i) => [
-        ...(r.kind === "target-beyond"
-          ? []
-          : [
-              {
-                data: { values: [r] },
-                mark: {
-                  type: "rule",
-                  color: TARGET_COLOUR,
-                  strokeWidth: 2,
-                  ...(r.kind === "budget" ? { strokeDash: [6, 4] } : {}),
-                },
-                encoding: { x: { ...x, field: "x" } },
-              },
-            ]),
-        {
-          data: { values: [r] },
-          mark: {
-            type: "text",
-            color: TARGET_COLOUR,
-            align: r.kind === "budget" ? "left" : "right",
-            dx: r.kind === "budget" ? 4 : r.kind === "target" ? -4 : 0,
-            baseline: "top",
-          },
-          encoding: { x: { ...x, field: "x" }, y: { value: 2 + 14 * i }, text: { field: "label" } },
-        },
-      ]),
-    ],
+    vconcat: o.series.map((s, k) => ({
+      title: { text: s.group, fontSize: 11, fontWeight: "normal", offset: 4 },
+      width: WIDTH,
+      height: PANEL_HEIGHT,
+      layer: layers([s], k === 0, k === o.series.length - 1),
+    })),
+    spacing: 6,
+    resolve: { scale: { x: "shared", y: "independent" } },
   };
 }

@@ -31,7 +31,24 @@ function key(g: GroupStats): Cell[] {
 
 /** A group's chart series: its label and its colour (the same in every chart). */
 function seriesOf(data: ReportData, g: GroupStats): { group: string; colour: string } {
-  return { group: groupLabel(g), colour: seriesColour(data.groups.indexOf(g)) };
+  return { group: groupLabel(g), colour: seriesColour(colourOrder(data).indexOf(g)) };
+}
+
+const colourOrders = new WeakMap<ReportData, GroupStats[]>();
+
+/**
+ * Groups in the order colours are handed out: groups with samples first (they share the most charts), then
+ * groups with rollouts, then the rest, so the first palette colours, the most distinct, go where charts are
+ * crowded.
+ */
+function colourOrder(data: ReportData): GroupStats[] {
+  let order = colourOrders.get(data);
+  if (order === undefined) {
+    const rank = (g: GroupStats) => (g.samples !== null ? 0 : g.rollouts !== null ? 1 : 2);
+    order = [...data.groups].sort((a, b) => rank(a) - rank(b));
+    colourOrders.set(data, order);
+  }
+  return order;
 }
 
 /** A table of each group's counts per bin, one column a bin. */

@@ -48,6 +48,32 @@ describe("lengthHistogram", () => {
     ]);
   });
 
+  it("overlays up to 3 groups; more get one panel each, labels once, the axis title under the last", () => {
+    const many = (n: number) =>
+      Array.from({ length: n }, (_, k) => ({
+        group: `g${k}`,
+        colour: seriesColour(k),
+        lo: 4,
+        width: 2,
+        counts: [k, 1, 0],
+      }));
+    expect(lengthHistogram({ title: "t", target: 10, budgets: [8], series: many(3) }).layer).toBeDefined();
+    const spec = lengthHistogram({ title: "t", target: 10, budgets: [8], series: many(4) });
+    const panels = spec.vconcat as { title: { text: string }; layer: Layer[] }[];
+    expect(panels.map((p) => p.title.text)).toEqual(["g0", "g1", "g2", "g3"]);
+    expect(panels.map((p) => p.layer[0]!.data.values.map((v) => (v as { group: string }).group))).toEqual(
+      [0, 1, 2, 3].map((k) => [`g${k}`, `g${k}`, `g${k}`]),
+    );
+    const texts = panels.map((p) =>
+      p.layer.filter((l) => (l as { mark: { type: string } }).mark.type === "text"),
+    );
+    expect(texts.map((t) => t.length)).toEqual([2, 0, 0, 0]);
+    const axisTitles = panels.map(
+      (p) => (p.layer[0] as unknown as { encoding: { x: { title: string | null } } }).encoding.x.title,
+    );
+    expect(axisTitles).toEqual([null, null, null, "prompt tokens"]);
+  });
+
   it("draws bars from each series' own bins", () => {
     const spec = lengthHistogram({ title: "t", target: 10, budgets: [8], series: series(4, 2, [1, 0, 3]) });
     expect((spec.layer as Layer[])[0]!.data.values).toEqual([
@@ -82,8 +108,8 @@ describe("groupedShareBars", () => {
     });
   });
 
-  it("cycles through 10 colours", () => {
-    expect(seriesColour(10)).toBe(seriesColour(0));
-    expect(new Set(Array.from({ length: 10 }, (_, i) => seriesColour(i))).size).toBe(10);
+  it("cycles through 20 distinct colours", () => {
+    expect(seriesColour(20)).toBe(seriesColour(0));
+    expect(new Set(Array.from({ length: 20 }, (_, i) => seriesColour(i))).size).toBe(20);
   });
 });
