@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { basename, dirname, resolve } from "node:path";
 import { readJsonLines } from "../corpus/json-lines.js";
 import { describeType, InputError, type Place } from "../errors.js";
 import { serializePair } from "../keychain/pairs.js";
@@ -12,7 +13,7 @@ import { detectRecordKind, type RecordKind } from "./kinds.js";
  * instances (~1 MB a line) is read in constant memory apart from one number per record per distribution.
  */
 
-/** Dataset name used when a record has none (filter records, some SFT rows). */
+/** Dataset name used when a record has none and its file is in no folder. */
 export const NO_DATASET = "(none)";
 
 /**
@@ -215,7 +216,7 @@ async function readFile_(path: string, group: GroupOf): Promise<FileReport> {
           `expected a ${report.kind} record like the first one, got a ${kind} record`,
           place,
         );
-      addRecord(new Fields(value as Record<string, unknown>, place), kind, group);
+      addRecord(new Fields(value as Record<string, unknown>, place), kind, group, folderName(path));
       report.records++;
     }
   } catch (e) {
@@ -225,7 +226,13 @@ async function readFile_(path: string, group: GroupOf): Promise<FileReport> {
   return report;
 }
 
-function addRecord(f: Fields, kind: RecordKind, group: GroupOf): void {
+/** The name of the folder a file is in (`trajectories/hotpotqa/x.jsonl` → `hotpotqa`), or {@link NO_DATASET}. */
+function folderName(path: string): string {
+  return basename(dirname(resolve(path))) || NO_DATASET;
+}
+
+/** `fallbackDataset` names records that carry no `dataset` (rollouts of filter records, SFT rows of other tools). */
+function addRecord(f: Fields, kind: RecordKind, group: GroupOf, fallbackDataset: string): void {
   switch (kind) {
     case "plain":
     case "keychain": {
@@ -236,12 +243,12 @@ function addRecord(f: Fields, kind: RecordKind, group: GroupOf): void {
     case "rollout-plain":
     case "rollout-keychain": {
       const over = kind === "rollout-keychain" ? "keychain" : "plain";
-      const g = group(f.optStr("dataset") ?? NO_DATASET, over, f.optNum("target_length") ?? null);
+      const g = group(f.optStr("dataset") ?? fallbackDataset, over, f.optNum("target_length") ?? null);
       g.addRollout(f);
       return;
     }
     case "sft": {
-      const g = group(f.optStr("dataset") ?? NO_DATASET, sftKind(f), null);
+      const g = group(f.optStr("dataset") ?? fallbackDataset, sftKind(f), null);
       g.addSft(f);
       return;
     }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -243,6 +243,29 @@ describe("collectStats on the fixture files", () => {
     );
     const [g] = (await collectStats([path])).groups;
     expect([g!.kind, g!.samples?.records, g!.skips?.total]).toEqual(["plain", 1, 1]);
+  });
+});
+
+describe("collectStats dataset names", () => {
+  it("a rollout or SFT record without a dataset is named after its file's folder", async () => {
+    await mkdir(join(dir, "musique-filter"));
+    const trajectories = [{ text: "t", extracted_answer: "a", sub_em: 1, em: 1, f1: 1, is_correct: 1 }];
+    const rollout = await jsonl("musique-filter/r.jsonl", [
+      { id: "q1", input: "Q?", context: "C", answers: ["a"], trajectories, num_correct: 1, pass_rate: 1 },
+    ]);
+    const sft = await jsonl("musique-filter/s.jsonl", [
+      {
+        messages: [
+          { role: "user", content: "The following…" },
+          { role: "assistant", content: "a" },
+        ],
+        f1: 1,
+      },
+    ]);
+    const groups = (await collectStats([rollout, sft])).groups;
+    expect(groups.map((g) => [g.dataset, g.rollouts?.prompts ?? 0, g.sft?.rows ?? 0])).toEqual([
+      ["musique-filter", 1, 1],
+    ]);
   });
 });
 
