@@ -7,7 +7,7 @@ import { createProgress } from "./progress.js";
 type Opts = Record<string, unknown>;
 
 /** The client pool of a command's flags; the key comes from --api-key, else $OPENAI_API_KEY, else "EMPTY". */
-export function chatPoolFromFlags(o: Opts): ChatPool {
+function chatPoolFromFlags(o: Opts): ChatPool {
   return createChatPool({
     baseUrls: o.baseUrl as string[],
     apiKey: (o.apiKey as string | undefined) ?? process.env.OPENAI_API_KEY ?? "EMPTY",

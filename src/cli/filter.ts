@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { SystemPrompt } from "../export/verl-row.js";
-import { EXTRACTORS, type Extractor, SCORE_MODES, type ScoreMode } from "../scoring/index.js";
+import type { Extractor, ScoreMode } from "../scoring/index.js";
 import {
   FILTER_METRICS,
   type FilterMetric,
@@ -10,11 +10,11 @@ import {
   runFilterStage1,
   unionIdFiles,
 } from "../stages/filter.js";
-import { ROLLOUT_PROMPTS, type RolloutDeps, type RolloutPrompt, SYSTEM_PROMPTS } from "../stages/rollout.js";
+import type { RolloutDeps, RolloutPrompt } from "../stages/rollout.js";
 import { addServerOptions, withChatPool } from "./chat-pool.js";
 import { parseFormat } from "./datasets.js";
 import { choiceOption, intOption, numberOption } from "./numbers.js";
-import { formatRolloutReport } from "./rollout.js";
+import { addPromptOptions, formatRolloutReport } from "./rollout.js";
 
 type Opts = Record<string, unknown>;
 
@@ -68,15 +68,15 @@ export function registerFilter(program: Command): void {
         runFilterStage1(
           {
             input: o.input as string,
-            ...(o.format === undefined ? {} : { format: parseFormat(o.format as string) }),
+            format: o.format === undefined ? undefined : parseFormat(o.format as string),
             model: o.model as string,
             n: o.n as number,
             temperature: o.temperature as number,
             maxTokens: o.maxTokens as number,
-            ...(o.keep === undefined ? {} : { keep: o.keep as string }),
+            keep: o.keep as string | undefined,
             metric: o.metric as FilterMetric,
-            ...(o.fromIds === undefined ? {} : { fromIds: o.fromIds as string }),
-            ...(o.name === undefined ? {} : { name: o.name as string }),
+            fromIds: o.fromIds as string | undefined,
+            name: o.name as string | undefined,
             out: o.out as string,
           },
           deps,
@@ -85,30 +85,20 @@ export function registerFilter(program: Command): void {
       process.stdout.write(formatStage1Report(s));
     });
 
-  addServerOptions(
-    filter
-      .command("again")
-      .description("Re-roll exported plain/KeyChain rows with a trained model; keep the rows not solved n/n")
-      .requiredOption("-i, --input <file>", "plain or KeyChain JSONL as written by plain / keychain"),
-    { concurrency: 32 },
+  addPromptOptions(
+    addServerOptions(
+      filter
+        .command("again")
+        .description(
+          "Re-roll exported plain/KeyChain rows with a trained model; keep the rows not solved n/n",
+        )
+        .requiredOption("-i, --input <file>", "plain or KeyChain JSONL as written by plain / keychain"),
+      { concurrency: 32 },
+    )
+      .option("--n <n>", "samples per row", intOption("--n", 1), 8)
+      .option("--temperature <t>", "sampling temperature", numberOption("--temperature"), 0.6)
+      .option("--max-tokens <n>", "tokens per sample", intOption("--max-tokens", 1), 4096),
   )
-    .option("--n <n>", "samples per row", intOption("--n", 1), 8)
-    .option("--temperature <t>", "sampling temperature", numberOption("--temperature"), 0.6)
-    .option("--max-tokens <n>", "tokens per sample", intOption("--max-tokens", 1), 4096)
-    .option(
-      "--prompt <kind>",
-      "plain | answer-is | keychain | auto",
-      choiceOption("--prompt", ROLLOUT_PROMPTS),
-      "auto",
-    )
-    .option(
-      "--system-prompt <name>",
-      "none | qwen_orz_boxed",
-      choiceOption("--system-prompt", SYSTEM_PROMPTS),
-      "none",
-    )
-    .option("--extractor <name>", "thinking | answer-is", choiceOption("--extractor", EXTRACTORS))
-    .option("--mode <mode>", "scoring: default | compat", choiceOption("--mode", SCORE_MODES), "default")
     .option("-o, --out <dir>", "output folder", "filter")
     .action(async (o: Opts) => {
       const s = await withPool(o, `filter again ${o.input as string}`, (deps) =>
@@ -121,7 +111,7 @@ export function registerFilter(program: Command): void {
             maxTokens: o.maxTokens as number,
             prompt: o.prompt as RolloutPrompt,
             systemPrompt: o.systemPrompt as SystemPrompt,
-            ...(o.extractor === undefined ? {} : { extractor: o.extractor as Extractor }),
+            extractor: o.extractor as Extractor | undefined,
             mode: o.mode as ScoreMode,
             out: o.out as string,
           },

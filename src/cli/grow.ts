@@ -12,8 +12,8 @@ import {
   runGrow,
 } from "../grow/index.js";
 import { createChatPool } from "../llm/index.js";
-import { resolveTokenizer } from "../tokenizer/resolve.js";
-import { createProgress, type Progress } from "./progress.js";
+import { withTokenizer } from "./plain.js";
+import type { Progress } from "./progress.js";
 
 type Opts = Record<string, unknown>;
 
@@ -44,39 +44,37 @@ export function registerGrow(program: Command): void {
           process.stdout.write(`manifest "${manifest}" exists: a run resumes from it (see --status)\n`);
         return;
       }
-      const progress = createProgress(process.stderr, o.quiet as boolean);
-      const counter = await resolveTokenizer(config.tokenizer);
-      const pool = createChatPool({
-        baseUrls: config.rollout.baseUrls,
-        apiKey: process.env[config.rollout.apiKeyEnv] ?? "EMPTY",
-        concurrency: config.rollout.concurrency,
-        timeoutMs: config.rollout.timeoutMs,
-        maxRetries: config.rollout.retries,
-      });
-      const controller = new AbortController();
-      const onSigint = () => {
-        process.stderr.write("\nkeychain-synth: interrupted, stopping requests…\n");
-        controller.abort(new Error("interrupted (SIGINT)"));
-      };
-      process.once("SIGINT", onSigint);
-      try {
-        const result = await runGrow(config, {
-          counter,
-          pool,
-          signal: controller.signal,
-          onEvent: reporter(progress),
+      await withTokenizer({ tokenizer: config.tokenizer, quiet: o.quiet }, async ({ counter, progress }) => {
+        const pool = createChatPool({
+          baseUrls: config.rollout.baseUrls,
+          apiKey: process.env[config.rollout.apiKeyEnv] ?? "EMPTY",
+          concurrency: config.rollout.concurrency,
+          timeoutMs: config.rollout.timeoutMs,
+          maxRetries: config.rollout.retries,
         });
-        progress.stop();
-        process.stdout.write(renderStatus(result.manifest));
-        if (result.failed.length > 0)
-          throw new GrowIncompleteError(
-            `${result.failed.length} data set × length cell${result.failed.length === 1 ? "" : "s"} did not reach the target (see above); the manifest "${result.manifestPath}" keeps the work done`,
-          );
-      } finally {
-        progress.stop();
-        process.removeListener("SIGINT", onSigint);
-        await counter.close();
-      }
+        const controller = new AbortController();
+        const onSigint = () => {
+          process.stderr.write("\nkeychain-synth: interrupted, stopping requests…\n");
+          controller.abort(new Error("interrupted (SIGINT)"));
+        };
+        process.once("SIGINT", onSigint);
+        try {
+          const result = await runGrow(config, {
+            counter,
+            pool,
+            signal: controller.signal,
+            onEvent: reporter(progress),
+          });
+          progress.stop();
+          process.stdout.write(renderStatus(result.manifest));
+          if (result.failed.length > 0)
+            throw new GrowIncompleteError(
+              `${result.failed.length} data set × length cell${result.failed.length === 1 ? "" : "s"} did not reach the target (see above); the manifest "${result.manifestPath}" keeps the work done`,
+            );
+        } finally {
+          process.removeListener("SIGINT", onSigint);
+        }
+      });
     });
 }
 

@@ -171,16 +171,8 @@ export async function withTokenizer(
 ): Promise<void> {
   const progress = createProgress(process.stderr, o.quiet as boolean);
   const counter = await resolveTokenizer(o.tokenizer as string);
-  const report = progressReporter(progress);
   try {
-    await work({
-      counter,
-      progress,
-      onEvent: (e) => {
-        report(e);
-        if (e.type === "file-done") progress.stop();
-      },
-    });
+    await work({ counter, progress, onEvent: progressReporter(progress) });
   } finally {
     progress.stop();
     await counter.close();

@@ -23,25 +23,8 @@ export function registerRollout(program: Command): void {
     .option("--n <n>", "completions per record", intOption("--n", 1), 4)
     .option("--temperature <t>", "sampling temperature", numberOption("--temperature"), 0.6)
     .option("--top-p <p>", "nucleus sampling (server default when absent)", numberOption("--top-p"))
-    .option("--max-tokens <n>", "tokens per completion", intOption("--max-tokens", 1), 4096)
-    .option(
-      "--prompt <kind>",
-      "plain | answer-is | keychain | auto (KeyChain prompt for KeyChain records)",
-      choiceOption("--prompt", ROLLOUT_PROMPTS),
-      "auto",
-    )
-    .option(
-      "--system-prompt <name>",
-      "none | qwen_orz_boxed",
-      choiceOption("--system-prompt", SYSTEM_PROMPTS),
-      "none",
-    )
-    .option(
-      "--extractor <name>",
-      "thinking | answer-is (default: answer-is with --prompt answer-is, else thinking)",
-      choiceOption("--extractor", EXTRACTORS),
-    )
-    .option("--mode <mode>", "scoring: default | compat", choiceOption("--mode", SCORE_MODES), "default")
+    .option("--max-tokens <n>", "tokens per completion", intOption("--max-tokens", 1), 4096);
+  addPromptOptions(cmd)
     .option("--start-idx <n>", "first record (0-based)", intOption("--start-idx", 0), 0)
     .option("--end-idx <n>", "end record, exclusive; -1 = to the end", intOption("--end-idx", -1), -1)
     .option("-o, --out <dir>", "output folder", "trajectories");
@@ -71,6 +54,29 @@ export function registerRollout(program: Command): void {
       formatRolloutReport,
     );
   });
+}
+
+/** The prompt and scoring flags of a rollout (`rollout`, `filter again`): --prompt, --system-prompt, --extractor, --mode. */
+export function addPromptOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      "--prompt <kind>",
+      "plain | answer-is | keychain | auto (KeyChain prompt for KeyChain records)",
+      choiceOption("--prompt", ROLLOUT_PROMPTS),
+      "auto",
+    )
+    .option(
+      "--system-prompt <name>",
+      "none | qwen_orz_boxed",
+      choiceOption("--system-prompt", SYSTEM_PROMPTS),
+      "none",
+    )
+    .option(
+      "--extractor <name>",
+      "thinking | answer-is (default: answer-is with --prompt answer-is, else thinking)",
+      choiceOption("--extractor", EXTRACTORS),
+    )
+    .option("--mode <mode>", "scoring: default | compat", choiceOption("--mode", SCORE_MODES), "default");
 }
 
 /** The end-of-run report. `httpRequests` counts attempts, retries included. */

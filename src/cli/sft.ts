@@ -47,22 +47,13 @@ export function registerSft(program: Command): void {
       .description("Rollout files → one SFT row per trajectory ({prefix}-{tag}-swift.jsonl)")
       .argument("<inputs...>", "rollout output files ({out}/{dataset}/{stem}-{model}.jsonl)")
       .option("--no-skip-empty", "keep trajectories whose text is empty or whitespace"),
-  ).action(async (inputs: string[], o: Opts) => {
-    const failed: string[] = [];
-    const rows = rowOptions(o);
-    checkDistinct(inputs, (input) => convertOutputPath({ input, outDir: outDirFor(input, o), ...rows }));
-    for (const input of inputs) {
-      const s = await convertToSwift({
-        input,
-        outDir: outDirFor(input, o),
-        ...rows,
-        skipEmpty: o.skipEmpty as boolean,
-      });
-      process.stdout.write(formatConvert(input, s));
-      if (reportBadLines(input, s.badLines)) failed.push(input);
-    }
-    failIfBad(failed, o);
-  });
+  ).action((inputs: string[], o: Opts) =>
+    eachRolloutInput(inputs, o, convertOutputPath, async (base) => {
+      const s = await convertToSwift({ ...base, skipEmpty: o.skipEmpty as boolean });
+      process.stdout.write(formatConvert(base.input, s));
+      return s.badLines;
+    }),
+  );
 
   sft
     .command("filter")
@@ -91,26 +82,17 @@ export function registerSft(program: Command): void {
       )
       .argument("<inputs...>", "rollout output files")
       .option("--keep-boxed", "keep the answer as \\boxed{…} (what RL rewards parse)", false),
-  ).action(async (inputs: string[], o: Opts) => {
-    const failed: string[] = [];
-    const rows = rowOptions(o);
-    checkDistinct(inputs, (input) => cleanOutputPath({ input, outDir: outDirFor(input, o), ...rows }));
-    for (const input of inputs) {
-      const s = await cleanTraces({
-        input,
-        outDir: outDirFor(input, o),
-        ...rows,
-        keepBoxed: o.keepBoxed as boolean,
-      });
-      process.stdout.write(formatClean(input, s));
+  ).action((inputs: string[], o: Opts) =>
+    eachRolloutInput(inputs, o, cleanOutputPath, async (base) => {
+      const s = await cleanTraces({ ...base, keepBoxed: o.keepBoxed as boolean });
+      process.stdout.write(formatClean(base.input, s));
       for (const n of s.skippedNoThink)
         process.stderr.write(
-          `${input}:${n.line}: source_index ${n.source_index}: correct trajectory ${n.trajectory} has no </think>; passed over\n`,
+          `${base.input}:${n.line}: source_index ${n.source_index}: correct trajectory ${n.trajectory} has no </think>; passed over\n`,
         );
-      if (reportBadLines(input, s.badLines)) failed.push(input);
-    }
-    failIfBad(failed, o);
-  });
+      return s.badLines;
+    }),
+  );
 
   sft
     .command("validate")
@@ -255,15 +237,37 @@ function rowOptions(o: Opts): { modelTag: string; prompt: RolloutPrompt; system?
   };
 }
 
+/** What convert and clean share per input: the input, its output folder and the row options. */
+type RowInput = ReturnType<typeof rowOptions> & { input: string; outDir: string };
+
+/**
+ * The convert/clean loop: check that no two inputs share an output path, run `convertOne` on each input in
+ * turn (it prints its summary and returns the bad lines), print the bad lines, and fail at the end if any.
+ */
+async function eachRolloutInput(
+  inputs: readonly string[],
+  o: Opts,
+  outputPathOf: (base: RowInput) => string,
+  convertOne: (base: RowInput) => Promise<readonly BadLine[]>,
+): Promise<void> {
+  const rows = rowOptions(o);
+  const bases = inputs.map((input) => ({ input, outDir: outDirFor(input, o), ...rows }));
+  checkDistinct(bases, outputPathOf);
+  const failed: string[] = [];
+  for (const base of bases) if (reportBadLines(base.input, await convertOne(base))) failed.push(base.input);
+  failIfBad(failed, o);
+}
+
 function outDirFor(input: string, o: Opts): string {
   return o.byDataset === true ? join(o.outDir as string, datasetOf(input)) : (o.outDir as string);
 }
 
 /** Two inputs must not write the same output file (e.g. same stem from two data sets without --by-dataset). */
-function checkDistinct(inputs: readonly string[], pathOf: (input: string) => string): void {
+function checkDistinct(bases: readonly RowInput[], pathOf: (base: RowInput) => string): void {
   const seen = new Map<string, string>();
-  for (const input of inputs) {
-    const path = pathOf(input);
+  for (const base of bases) {
+    const { input } = base;
+    const path = pathOf(base);
     const other = seen.get(path);
     if (other !== undefined)
       throw new ConfigError(
@@ -289,17 +293,17 @@ function failIfBad(files: readonly string[], o: Opts): void {
   );
 }
 
-export function formatConvert(input: string, s: ConvertSummary): string {
+function formatConvert(input: string, s: ConvertSummary): string {
   const bad = s.badLines.length > 0 ? `, ${s.badLines.length} bad lines` : "";
   return `${input}: ${s.records} records → ${s.rows} rows (${s.skippedEmpty} empty trajectories skipped${bad}) → ${s.outputPath}\n`;
 }
 
-export function formatClean(input: string, s: CleanSummary): string {
+function formatClean(input: string, s: CleanSummary): string {
   const bad = s.badLines.length > 0 ? `, ${s.badLines.length} bad lines` : "";
   return `${input}: ${s.records} records → ${s.kept} rows (${s.droppedNoCorrect} without a correct trajectory, ${s.droppedNoThink} whose correct trajectories all lack </think>${bad}) → ${s.outputPath}\n`;
 }
 
-export function formatValidate(r: ValidateFileResult): string {
+function formatValidate(r: ValidateFileResult): string {
   const lines = r.errors.map((e) => `${r.file}:${e.line}: ${e.message}`);
   if (r.errorCount > r.errors.length) lines.push(`… ${r.errorCount - r.errors.length} more errors not shown`);
   lines.push(
@@ -316,7 +320,7 @@ export function formatValidate(r: ValidateFileResult): string {
   return `${lines.join("\n")}\n`;
 }
 
-export function formatSummaries(o: Opts, s: ExtractSummariesSummary): string {
+function formatSummaries(o: Opts, s: ExtractSummariesSummary): string {
   const bad = s.badRows.length > 0 ? ` (${s.badRows.length} could not be read)` : "";
   return [
     `rows read                          ${s.read}${bad}`,

@@ -49,6 +49,8 @@ interface Draft {
   selection?: Selection;
   order?: number[];
   tokens?: number;
+  /** The rendered context and prompt of `order`, kept when measuring counted them in full. */
+  rendered?: { context: string; text: string };
   skip?: string;
 }
 
@@ -111,28 +113,34 @@ export class Composer {
       }
     }
     await this.measure(drafts);
-    for (const d of drafts) {
-      const budget = settings.budget - d.job.reserve;
-      while (!d.skip && (d.tokens as number) > budget) {
+    // Drop one document from every prompt over budget, then re-measure those together (one batch per round).
+    const over = (d: Draft) => !d.skip && (d.tokens as number) > settings.budget - d.job.reserve;
+    let round = drafts.filter(over);
+    while (round.length > 0) {
+      for (const d of round) {
+        const budget = settings.budget - d.job.reserve;
         if (!dropOne(d, sized, budget))
           d.skip = `prompt needs ${d.tokens} tokens even with fillers removed, budget ${budget}`;
-        else await this.measure([d]);
       }
+      await this.measure(round);
+      round = round.filter(over);
     }
     return drafts.map((d) => {
       if (d.skip !== undefined || !d.order || d.tokens === undefined)
         return { job: d.job, skip: d.skip ?? "not measured" };
-      const context = renderContext(
-        sized.layout,
-        d.order.map((id) => sized.docs[id] as string),
-      );
-      return { job: d.job, order: d.order, tokens: d.tokens, context, text: this.render(d.job, context) };
+      const { context, text } = d.rendered ?? this.render(d.job, d.order);
+      return { job: d.job, order: d.order, tokens: d.tokens, context, text };
     });
   }
 
-  private render(job: ComposeJob, context: string): string {
+  private render(job: ComposeJob, order: readonly number[]): { context: string; text: string } {
+    const { sized } = this;
+    const context = renderContext(
+      sized.layout,
+      order.map((id) => sized.docs[id] as string),
+    );
     const text = job.prefix + context + job.suffix;
-    return this.settings.removeNewlineTab ? collapseWhitespace(text) : text;
+    return { context, text: this.settings.removeNewlineTab ? collapseWhitespace(text) : text };
   }
 
   private async countFixed(texts: string[]): Promise<number[]> {
@@ -147,17 +155,10 @@ export class Composer {
   private async measure(drafts: Draft[]): Promise<void> {
     const { sized } = this;
     const live = drafts.filter((d) => !d.skip && d.order);
+    if (live.length === 0) return;
     if (!this.settings.exact) {
-      const texts = live.map((d) =>
-        this.render(
-          d.job,
-          renderContext(
-            sized.layout,
-            (d.order as number[]).map((id) => sized.docs[id] as string),
-          ),
-        ),
-      );
-      const counts = await this.counter.countBatch(texts);
+      for (const d of live) d.rendered = this.render(d.job, d.order as number[]);
+      const counts = await this.counter.countBatch(live.map((d) => (d.rendered as { text: string }).text));
       for (const [i, d] of live.entries()) d.tokens = counts[i] as number;
       return;
     }

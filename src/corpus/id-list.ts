@@ -1,6 +1,7 @@
 import { InputError } from "../errors.js";
 import { readLines } from "../io/lines.js";
 import { FieldReader } from "./fields.js";
+import { parseJsonLine } from "./json-lines.js";
 import { fileError } from "./source-file.js";
 
 /**
@@ -27,14 +28,8 @@ export async function readIdList(path: string): Promise<Set<string>> {
 
 function jsonId(entry: string, path: string, line: number): string {
   const place = { file: path, line };
-  let value: unknown;
-  try {
-    value = JSON.parse(entry);
-  } catch (error) {
-    throw new InputError(`not valid JSON: ${(error as Error).message}`, place, { cause: error });
-  }
   const reader = new FieldReader(place);
-  return reader.string(reader.object(value).id, "id");
+  return reader.string(reader.object(parseJsonLine(entry, place)).id, "id");
 }
 
 function plainId(entry: string, path: string, line: number): string {

@@ -1,4 +1,4 @@
-import { InputError } from "../errors.js";
+import { InputError, type Place } from "../errors.js";
 import { readLines } from "../io/lines.js";
 import type { RawRecord } from "./raw-record.js";
 
@@ -9,15 +9,23 @@ import type { RawRecord } from "./raw-record.js";
 export async function* readJsonLines(path: string): AsyncGenerator<RawRecord> {
   let index = 0;
   for await (const { line, text } of readLines(path)) {
-    const json = line === 1 && text.startsWith("\uFEFF") ? text.slice(1) : text;
-    if (!/\S/.test(json)) continue;
     const place = { file: path, line };
-    let value: unknown;
-    try {
-      value = JSON.parse(json);
-    } catch (error) {
-      throw new InputError(`not valid JSON: ${(error as Error).message}`, place, { cause: error });
-    }
+    const value = parseJsonLine(text, place);
+    if (value === undefined) continue;
     yield { value, index: index++, place };
+  }
+}
+
+/**
+ * The JSON value of one JSON Lines line, or `undefined` for a blank line (not a record). A byte-order mark
+ * opening line 1 is ignored; text that is not valid JSON is an {@link InputError} naming `place`.
+ */
+export function parseJsonLine(text: string, place: Place & { line: number }): unknown {
+  const json = place.line === 1 && text.startsWith("\uFEFF") ? text.slice(1) : text;
+  if (!/\S/.test(json)) return undefined;
+  try {
+    return JSON.parse(json);
+  } catch (error) {
+    throw new InputError(`not valid JSON: ${(error as Error).message}`, place, { cause: error });
   }
 }

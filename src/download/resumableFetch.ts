@@ -2,7 +2,7 @@ import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { setTimeout as sleep } from "node:timers/promises";
+import { sleep } from "../llm/sleep.js";
 import { classifyNetworkError, DownloadError, rootMessage } from "./downloadError.js";
 import { parseRetryAfter, retryDelay } from "./retryPolicy.js";
 
@@ -56,11 +56,7 @@ export async function fetchResumable(req: ResumableFetchRequest): Promise<void> 
         }
         throw error;
       }
-      try {
-        await sleep(delay, undefined, { signal: req.signal });
-      } catch (sleepError) {
-        throw req.signal?.aborted ? req.signal.reason : sleepError;
-      }
+      await sleep(delay, req.signal);
     }
   }
 }

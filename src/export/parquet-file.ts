@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { type FileHandle, mkdir, open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import {
@@ -8,6 +7,7 @@ import {
   type SchemaElement,
   type Writer,
 } from "hyparquet-writer";
+import { tempPathFor } from "../io/atomic.js";
 
 /**
  * A parquet file written row group by row group under a temporary name and renamed into place on `commit()`
@@ -41,7 +41,7 @@ export class AtomicParquetFile {
 
   static async open(path: string, schema: SchemaElement[]): Promise<AtomicParquetFile> {
     await mkdir(dirname(path), { recursive: true });
-    const tmpPath = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    const tmpPath = tempPathFor(path);
     const handle = await open(tmpPath, "wx");
     return new AtomicParquetFile(path, tmpPath, handle, schema);
   }

@@ -57,11 +57,7 @@ export function nextWindow(
 }
 
 /** The key of the question at a position: its id, or the position itself under `source_index`. */
-export function questionKey(
-  questions: readonly Pick<QaRecord, "id">[],
-  position: number,
-  field: KeyField,
-): string {
+function questionKey(questions: readonly Pick<QaRecord, "id">[], position: number, field: KeyField): string {
   return field === "id" ? (questions[position] as QaRecord).id : String(position);
 }
 

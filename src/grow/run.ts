@@ -4,7 +4,6 @@
  * question list until enough new rows exist, then the merged set. Every stage's result goes to the manifest
  * (atomically) before the next starts, so an interrupted run resumes where it stopped.
  */
-import { stat } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
 import { readCorpus } from "../corpus/read.js";
 import type { QaRecord } from "../corpus/types.js";
@@ -13,9 +12,10 @@ import { AtomicFile } from "../io/atomic.js";
 import { readLines } from "../io/lines.js";
 import { plainOutputPath, runPlain } from "../plain/run.js";
 import { selectQuestions } from "../plain/windows.js";
-import { cleanTraces, convertToSwift, filterSwift } from "../sft/index.js";
+import { type BadLine, cleanTraces, convertToSwift, filterSwift } from "../sft/index.js";
 import type { StageDeps } from "../stages/deps.js";
 import { type RolloutOptions, runRollout } from "../stages/rollout.js";
+import { fileExists, writeLinesAtomic } from "../stages/stage-files.js";
 import type { TokenCounter } from "../tokenizer/types.js";
 import { configFingerprint, configHash, type GrowConfig } from "./config.js";
 import {
@@ -96,7 +96,7 @@ interface LoadedGrowDataset {
 }
 
 /** Read a data set's questions (filtered and shuffled as plain does) and its existing sets. */
-export async function loadGrowDataset(config: GrowConfig, index: number): Promise<LoadedGrowDataset> {
+async function loadGrowDataset(config: GrowConfig, index: number): Promise<LoadedGrowDataset> {
   const spec = config.datasets[index] as GrowConfig["datasets"][number];
   const corpus = await readCorpus(spec.path, spec.format ? { format: spec.format } : {});
   const questions = selectQuestions(corpus.qas, { shuffle: config.plain.shuffleQa, seed: config.plain.seed });
@@ -185,7 +185,7 @@ export async function runGrow(config: GrowConfig, deps: GrowDeps): Promise<GrowR
     for (const [li, length] of config.lengths.entries()) {
       const existing = ds.existing[li] as ExistingSet;
       const c = manifest.cells.find((m) => m.dataset === spec.name && m.length === length) as ManifestCell;
-      if (c.status === "complete" && c.files.merged && (await exists(abs(c.files.merged)))) {
+      if (c.status === "complete" && c.files.merged && (await fileExists(abs(c.files.merged)))) {
         emit({ type: "cell-done", cell: c });
         continue;
       }
@@ -280,7 +280,7 @@ async function runRound(x: CellContext, round: ManifestRound): Promise<void> {
       !rerun &&
       round.stages_completed.includes(stage) &&
       file !== undefined &&
-      (await exists(x.abs(file)))
+      (await fileExists(x.abs(file)))
     ) {
       x.emit({
         ...where(x, round),
@@ -432,19 +432,15 @@ const STAGE_RUNNERS: Record<RoundStage, (x: CellContext, round: ManifestRound) =
 
   async convert(x, round) {
     const { config, cell } = x;
+    const input = x.abs(round.files.rollout as string);
     const s = await convertToSwift({
-      input: x.abs(round.files.rollout as string),
+      input,
       outDir: join(roundDir(config.out, cell.dataset, cell.length, round.round), "sft", cell.dataset),
       modelTag: config.sft.modelTag,
       prompt: config.rollout.prompt,
       ...(config.sft.system !== undefined ? { system: config.sft.system } : {}),
     });
-    if (s.badLines.length > 0) {
-      const b = s.badLines[0];
-      throw new InputError(`convert found ${s.badLines.length} bad line(s), first: ${JSON.stringify(b)}`, {
-        file: x.abs(round.files.rollout as string),
-      });
-    }
+    assertNoBadLines("convert", s.badLines, input);
     round.counts.converted = s.rows;
     return s.outputPath;
   },
@@ -466,17 +462,20 @@ const STAGE_RUNNERS: Record<RoundStage, (x: CellContext, round: ManifestRound) =
       keepBoxed: config.sft.keepBoxed,
       ...(config.sft.system !== undefined ? { system: config.sft.system } : {}),
     });
-    if (s.badLines.length > 0)
-      throw new InputError(
-        `clean found ${s.badLines.length} bad line(s), first: ${JSON.stringify(s.badLines[0])}`,
-        {
-          file: input,
-        },
-      );
+    assertNoBadLines("clean", s.badLines, input);
     round.counts.kept = s.kept;
     return s.outputPath;
   },
 };
+
+/** A round's rollout file must be whole: its bad lines would silently shrink the round. */
+function assertNoBadLines(stage: "convert" | "clean", badLines: readonly BadLine[], file: string): void {
+  if (badLines.length > 0)
+    throw new InputError(
+      `${stage} found ${badLines.length} bad line(s), first: ${JSON.stringify(badLines[0])}`,
+      { file },
+    );
+}
 
 /** Existing rows + the first `need` new rows in window order, deduplicated by question key, written atomically. */
 async function merge(x: CellContext): Promise<void> {
@@ -507,14 +506,10 @@ async function merge(x: CellContext): Promise<void> {
     mode: config.sft.mode,
   });
   const out = join(config.out, "merged", cell.dataset, name);
-  const file = await AtomicFile.open(out);
-  try {
-    for (const r of [...existing.rows, ...taken]) await file.write(`${r.text}\n`);
-    await file.commit();
-  } catch (e) {
-    await file.abort();
-    throw e;
-  }
+  await writeLinesAtomic(
+    out,
+    [...existing.rows, ...taken].map((r) => r.text),
+  );
   cell.files.merged = x.rel(out);
   cell.counts.merged = existing.rows.length + taken.length;
   cell.stages_completed = [...cell.stages_completed.filter((s) => s !== "merge"), "merge"];
@@ -529,13 +524,6 @@ async function merge(x: CellContext): Promise<void> {
     skipped: false,
     count: cell.counts.merged,
   });
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 /** The plan of a fresh run: per data set, where new windows start; per length, the first window. */

@@ -3,6 +3,11 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 
+/** A fresh temporary name beside `path` (same folder, so the final rename is atomic). */
+export function tempPathFor(path: string): string {
+  return `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+}
+
 /** A file written under a temporary name and renamed into place on `commit()`; `abort()` removes it. */
 export class AtomicFile {
   readonly path: string;
@@ -12,7 +17,7 @@ export class AtomicFile {
 
   private constructor(path: string) {
     this.path = path;
-    this.tmpPath = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    this.tmpPath = tempPathFor(path);
   }
 
   static async open(path: string): Promise<AtomicFile> {
@@ -61,7 +66,7 @@ export class AtomicFile {
 /** Write a whole file atomically (temp file in the same folder, then rename). */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  const tmp = tempPathFor(path);
   try {
     await writeFile(tmp, data);
     await rename(tmp, path);

@@ -119,7 +119,7 @@ async function sectionHtml(s: ReportSection, o: ResolvedHtmlOptions): Promise<st
  * Text columns with a cell longer than this (file paths, skip reasons, long dataset names) may wrap, anywhere
  * if need be, so that the table fits the page. Headers wrap at spaces and dashes (`0.0–` / `0.1`).
  */
-export const WRAP_AFTER_CHARS = 24;
+const WRAP_AFTER_CHARS = 24;
 
 /** The class of each column: `num` (right-aligned), `wrap` (long text, may break anywhere) or none. */
 function columnClasses(t: Table): string[] {

@@ -196,7 +196,7 @@ function stepAxis(a: RolloutLogAnalysis): Record<string, unknown> {
 }
 
 /** The colour of each class, the same in every chart of the section (and whichever classes are present). */
-export function classColour(c: PromptClass): string {
+function classColour(c: PromptClass): string {
   return seriesColour(PROMPT_CLASSES.indexOf(c));
 }
 

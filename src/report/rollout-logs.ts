@@ -58,7 +58,7 @@ export interface RolloutLogAnalysis {
 }
 
 /** `global_step_{N}.json`, the file name verl's rollout logger writes per training step. */
-export const STEP_FILE = /^global_step_(\d+)\.json$/;
+const STEP_FILE = /^global_step_(\d+)\.json$/;
 
 /**
  * Reads every `global_step_{N}.json` in `dir` (each a JSON array of `{input, score}`), streaming so that
@@ -77,7 +77,7 @@ export async function analyzeRolloutLogs(dir: string, o?: RolloutLogOptions): Pr
 }
 
 /** The step files of `dir`, by ascending step number. Two files for one step (`_7`, `_07`) are an error. */
-export async function listStepFiles(dir: string): Promise<Array<{ step: number; file: string }>> {
+async function listStepFiles(dir: string): Promise<Array<{ step: number; file: string }>> {
   let names: string[];
   try {
     names = await readdir(dir);

@@ -1,7 +1,7 @@
 import { FieldReader } from "../corpus/fields.js";
 import { InputError } from "../errors.js";
 import { AtomicFile } from "../io/atomic.js";
-import { readLines } from "../io/lines.js";
+import { jsonlTexts } from "./jsonl-texts.js";
 import { filteredOutputPath } from "./names.js";
 import { selectBest } from "./select-best.js";
 
@@ -81,10 +81,7 @@ export async function filterSwift(o: FilterSwiftOptions): Promise<FilterSwiftSum
 /** The non-blank lines of a JSONL file (a leading byte-order mark removed). */
 async function* rows(path: string): AsyncGenerator<{ line: number; json: string }> {
   try {
-    for await (const { line, text } of readLines(path)) {
-      const json = line === 1 && text.startsWith("\uFEFF") ? text.slice(1) : text;
-      if (/\S/.test(json)) yield { line, json };
-    }
+    yield* jsonlTexts(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT")
       throw new InputError(`cannot open the file: ${(e as Error).message}`, { file: path }, { cause: e });

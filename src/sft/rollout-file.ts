@@ -1,7 +1,7 @@
 import { FieldReader } from "../corpus/fields.js";
 import { formatPlace, InputError } from "../errors.js";
 import { type ExportRecord, parseExportLine } from "../export/records.js";
-import { readLines } from "../io/lines.js";
+import { jsonlTexts } from "./jsonl-texts.js";
 
 /** One scored trajectory as a rollout file holds it. */
 export interface RolloutTrajectory {
@@ -39,9 +39,7 @@ export type RolloutLine = { line: number; ok: true; value: RolloutRecord } | ({ 
  */
 export async function* readRolloutFile(path: string): AsyncGenerator<RolloutLine> {
   try {
-    for await (const { line, text } of readLines(path)) {
-      const json = line === 1 && text.startsWith("\uFEFF") ? text.slice(1) : text;
-      if (!/\S/.test(json)) continue;
+    for await (const { line, json } of jsonlTexts(path)) {
       try {
         yield { line, ok: true, value: parseRolloutLine(json, { file: path, line }) };
       } catch (e) {

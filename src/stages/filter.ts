@@ -16,7 +16,7 @@ import { readCorpus, readIdList } from "../corpus/read.js";
 import type { FormatName } from "../corpus/types.js";
 import { ConfigError, InputError } from "../errors.js";
 import type { SystemPrompt } from "../export/verl-row.js";
-import { AtomicFile } from "../io/atomic.js";
+import { writeFileAtomic } from "../io/atomic.js";
 import type { Extractor, ScoreMode } from "../scoring/index.js";
 import { type FilterRecord, toFilterRecords } from "./filter-convert.js";
 import {
@@ -31,18 +31,10 @@ import {
   type ScoredRow,
 } from "./filter-count.js";
 import { type RolloutDeps, type RolloutPrompt, type RolloutSummary, runRollout } from "./rollout.js";
+import { readStageInput, writeLinesAtomic } from "./stage-files.js";
 
-export { FILTER_CONTEXT_SEPARATOR, type FilterRecord, toFilterRecords } from "./filter-convert.js";
-export {
-  type Band,
-  FILTER_METRICS,
-  type FilterMetric,
-  formatHistogram,
-  histogram,
-  inBand,
-  parseBand,
-  passCount,
-} from "./filter-count.js";
+// What the CLI and callers of this module need from the counting helpers.
+export { type Band, FILTER_METRICS, type FilterMetric, formatHistogram, parseBand } from "./filter-count.js";
 
 /** What callers of stage 1 write. */
 export interface FilterStage1Options {
@@ -91,17 +83,6 @@ export interface FilterStage1Summary {
 
 const stem = (path: string) => basename(path, extname(path));
 
-async function writeLines(path: string, lines: Iterable<string>): Promise<void> {
-  const file = await AtomicFile.open(path);
-  try {
-    for (const line of lines) await file.write(`${line}\n`);
-    await file.commit();
-  } catch (e) {
-    await file.abort();
-    throw e;
-  }
-}
-
 async function readJsonl(path: string): Promise<Record<string, unknown>[]> {
   return (await readFile(path, "utf8"))
     .split("\n")
@@ -112,8 +93,7 @@ async function readJsonl(path: string): Promise<Record<string, unknown>[]> {
 /** Writes `path` only when its content differs, so an unchanged rollout input keeps its journal valid. */
 async function writeIfChanged(path: string, text: string): Promise<void> {
   const old = await readFile(path, "utf8").catch(() => undefined);
-  if (old === text) return;
-  await writeLines(path, text === "" ? [] : text.replace(/\n$/, "").split("\n"));
+  if (old !== text) await writeFileAtomic(path, text);
 }
 
 /**
@@ -151,10 +131,7 @@ export async function runFilterStage1(
       : `${stem(options.input)}_from_${stem(options.fromIds)}`);
 
   const ids = options.fromIds === undefined ? undefined : await readIdList(options.fromIds);
-  const corpus = await readCorpus(
-    options.input,
-    options.format === undefined ? {} : { format: options.format },
-  );
+  const corpus = await readCorpus(options.input, { format: options.format });
   const { records, unanswerable } = toFilterRecords(corpus, ids);
   if (records.length === 0)
     throw new ConfigError(
@@ -194,13 +171,13 @@ export async function runFilterStage1(
   const keptIdsPath = join(out, `${name}_kept_ids.jsonl`);
   const band0IdsPath = join(out, `${name}_band_0_ids.jsonl`);
   const idOf = (i: number) => (records[i] as FilterRecord).id;
-  await writeLines(
+  await writeLinesAtomic(
     passCountsPath,
     counts.map((c, i) => JSON.stringify({ id: idOf(i), pass_count: c, n })),
   );
   const kept = counts.flatMap((c, i) => (inBand(c, band) ? [JSON.stringify({ id: idOf(i) })] : []));
-  await writeLines(keptIdsPath, kept);
-  await writeLines(
+  await writeLinesAtomic(keptIdsPath, kept);
+  await writeLinesAtomic(
     band0IdsPath,
     counts.flatMap((c, i) => (c === 0 ? [JSON.stringify({ id: idOf(i) })] : [])),
   );
@@ -282,16 +259,13 @@ export async function runFilterAgain(
       maxTokens: options.maxTokens ?? 4096,
       prompt: options.prompt ?? "auto",
       systemPrompt: options.systemPrompt ?? "none",
-      ...(options.extractor === undefined ? {} : { extractor: options.extractor }),
+      extractor: options.extractor,
       mode: options.mode ?? "default",
       out: join(out, "work"),
     },
     deps,
   );
-  const inputLines = (await readFile(options.input, "utf8"))
-    .split("\n")
-    .map((l) => l.replace(/\r$/, ""))
-    .filter((l) => l.trim() !== "");
+  const inputLines = (await readStageInput(options.input)).lines.map((l) => l.text);
   const rows = await readJsonl(rollout.outputPath);
   if (rows.length !== inputLines.length)
     throw new InputError(
@@ -301,7 +275,7 @@ export async function runFilterAgain(
   const counts = rows.map((r) => Number(r.num_correct ?? 0));
   const outputPath = join(out, `${stem(options.input)}_filter_again.jsonl`);
   const kept = inputLines.filter((_, i) => (counts[i] ?? 0) < n);
-  await writeLines(outputPath, kept);
+  await writeLinesAtomic(outputPath, kept);
   return {
     rollout,
     n,
@@ -329,7 +303,7 @@ export async function unionIdFiles(
   const second = await readIdList(b);
   const overlap = [...second].filter((id) => first.has(id)).length;
   const all = new Set([...first, ...second]);
-  await writeLines(
+  await writeLinesAtomic(
     out,
     [...all].map((id) => JSON.stringify({ id })),
   );

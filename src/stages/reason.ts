@@ -4,15 +4,20 @@
  * fails after the pool's retries is recorded as a failure (`reasonings: []`, `error`), never as a reasoning
  * string. Resumable and crash-safe through the rollout journal; the output is written atomically at the end.
  */
-import { createHash } from "node:crypto";
-import { mkdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ConfigError, describeType, InputError, KeychainError, RemoteError } from "../errors.js";
-import { AtomicFile } from "../io/atomic.js";
 import { fillTemplate, REASONING_TEMPLATES, type ReasoningTemplate } from "../prompt/stage-templates.js";
 import type { StageDeps } from "./deps.js";
 import { runJournaled } from "./journaled-pool.js";
-import { type JournalEntry, type JournalHeader, JournalWriter, readJournal } from "./rollout-journal.js";
+import {
+  type JournalEntry,
+  type JournalHeader,
+  JournalWriter,
+  journalHeaderOf,
+  readJournal,
+} from "./rollout-journal.js";
+import { fileExists, readStageInput, writeLinesAtomic } from "./stage-files.js";
 
 export const REASON_JOURNAL_KIND = "keychain-synth reason journal";
 export const REASONING_TEMPLATE_NAMES = Object.keys(REASONING_TEMPLATES) as ReasoningTemplate[];
@@ -154,23 +159,11 @@ export function parseReasonLine(text: string, position: number, place: { file: s
 }
 
 async function readInput(path: string): Promise<{ records: ReasonRecord[]; hash: string; size: number }> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(path);
-  } catch (e) {
-    throw new InputError(`cannot open the file: ${(e as Error).message}`, { file: path }, { cause: e });
-  }
-  const records: ReasonRecord[] = [];
-  buf
-    .toString("utf8")
-    .split("\n")
-    .forEach((raw, at) => {
-      const text = raw.replace(/\r$/, "");
-      if (text.trim() !== "")
-        records.push(parseReasonLine(text, records.length, { file: path, line: at + 1 }));
-    });
-  if (records.length === 0) throw new InputError("the file holds no records", { file: path });
-  return { records, hash: createHash("sha256").update(buf).digest("hex"), size: buf.length };
+  const { lines, hash, size } = await readStageInput(path);
+  const records = lines.map(({ line, text }, position) =>
+    parseReasonLine(text, position, { file: path, line }),
+  );
+  return { records, hash, size };
 }
 
 function journalHeader(o: ResolvedReasonOptions, input: { hash: string; size: number }): JournalHeader {
@@ -182,8 +175,7 @@ function journalHeader(o: ResolvedReasonOptions, input: { hash: string; size: nu
     input_size: input.size,
     input_sha256: input.hash,
   };
-  const fingerprint = createHash("sha256").update(JSON.stringify(settings)).digest("hex");
-  return { journal: REASON_JOURNAL_KIND, version: 1, fingerprint, settings };
+  return journalHeaderOf(REASON_JOURNAL_KIND, settings);
 }
 
 /** What the journal keeps per record: the reasonings, or the failure. */
@@ -220,7 +212,7 @@ export async function runReason(options: ReasonOptions, deps: ReasonDeps): Promi
   };
   const header = journalHeader(o, { hash, size });
   const existing = await readJournal(journalPath, header);
-  if (existing === undefined && (await exists(o.output))) {
+  if (existing === undefined && (await fileExists(o.output))) {
     summary.alreadyComplete = true;
     summary.resumed = records.length;
     summary.failures = (await readFile(o.output, "utf8"))
@@ -273,20 +265,18 @@ export async function runReason(options: ReasonOptions, deps: ReasonDeps): Promi
     },
   });
 
-  const file = await AtomicFile.open(o.output);
-  try {
-    for (const [i, record] of records.entries()) {
-      const entry = done.get(i);
-      if (entry === undefined) throw new Error(`reason: record ${i} missing after the run`);
-      const r = entry.r as unknown as ReasonResult;
-      if (r.error !== undefined) summary.failures++;
-      await file.write(`${JSON.stringify(reasonRow(record, r))}\n`);
-    }
-    await file.commit();
-  } catch (e) {
-    await file.abort();
-    throw e;
-  }
+  await writeLinesAtomic(
+    o.output,
+    (function* () {
+      for (const [i, record] of records.entries()) {
+        const entry = done.get(i);
+        if (entry === undefined) throw new Error(`reason: record ${i} missing after the run`);
+        const r = entry.r as unknown as ReasonResult;
+        if (r.error !== undefined) summary.failures++;
+        yield JSON.stringify(reasonRow(record, r));
+      }
+    })(),
+  );
   await rm(journalPath, { force: true });
   summary.ms = now() - t0;
   return summary;
@@ -303,11 +293,4 @@ export function reasonRow(record: ReasonRecord, r: ReasonResult): ReasonRow {
   };
   if (r.error !== undefined) row.error = r.error;
   return row;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }

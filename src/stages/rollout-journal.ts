@@ -3,6 +3,7 @@
  * line per finished input index, appended (and synced) as records finish, in any order. A torn last line (the
  * process killed mid-write) is dropped on reading and cut off before appending resumes.
  */
+import { createHash } from "node:crypto";
 import { type FileHandle, open, readFile, truncate } from "node:fs/promises";
 import { ConfigError, InputError } from "../errors.js";
 
@@ -15,6 +16,12 @@ export interface JournalHeader {
   /** SHA-256 of `settings`, compared on resume. */
   fingerprint: string;
   settings: Record<string, unknown>;
+}
+
+/** The header of a journal of `kind` written with `settings`; the fingerprint is the SHA-256 of their JSON. */
+export function journalHeaderOf(kind: string, settings: Record<string, unknown>): JournalHeader {
+  const fingerprint = createHash("sha256").update(JSON.stringify(settings)).digest("hex");
+  return { journal: kind, version: 1, fingerprint, settings };
 }
 
 /** One finished input record: its 0-based index in the input file and the fields the stage adds. */

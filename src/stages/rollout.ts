@@ -3,13 +3,11 @@
  * scored with sub_em / em / f1. Resumable and crash-safe through a journal next to the output (see
  * {@link JournalWriter}); the final file is written in input order, atomically, once every record is done.
  */
-import { createHash } from "node:crypto";
-import { mkdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
-import { ConfigError, InputError, KeychainError, RemoteError } from "../errors.js";
+import { ConfigError, KeychainError, RemoteError } from "../errors.js";
 import { detectKind, type ExportKind, type ExportRecord, parseExportLine } from "../export/records.js";
 import type { SystemPrompt } from "../export/verl-row.js";
-import { AtomicFile } from "../io/atomic.js";
 import type { ChatMessage } from "../llm/index.js";
 import { ANSWER_IS_PROMPT_TEMPLATE, fillTemplate } from "../prompt/stage-templates.js";
 import { QWEN_ORZ_BOXED_SYSTEM, renderKeychainUser, renderPlainUser } from "../prompt/templates.js";
@@ -17,7 +15,14 @@ import { type Extractor, type ScoredTrajectory, type ScoreMode, scoreTrajectory 
 import type { StageDeps } from "./deps.js";
 import { runJournaled } from "./journaled-pool.js";
 import { ROLLOUT_DEFAULTS } from "./rollout-defaults.js";
-import { JOURNAL_KIND, type JournalHeader, JournalWriter, readJournal } from "./rollout-journal.js";
+import {
+  JOURNAL_KIND,
+  type JournalHeader,
+  JournalWriter,
+  journalHeaderOf,
+  readJournal,
+} from "./rollout-journal.js";
+import { fileExists, readStageInput, writeLinesAtomic } from "./stage-files.js";
 
 export type RolloutPrompt = "plain" | "answer-is" | "keychain" | "auto";
 export const ROLLOUT_PROMPTS: readonly RolloutPrompt[] = ["plain", "answer-is", "keychain", "auto"];
@@ -191,26 +196,14 @@ interface InputLine {
 }
 
 async function readInput(path: string): Promise<{ lines: InputLine[]; hash: string; size: number }> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(path);
-  } catch (e) {
-    throw new InputError(`cannot open the file: ${(e as Error).message}`, { file: path }, { cause: e });
-  }
-  const lines: InputLine[] = [];
+  const input = await readStageInput(path);
   let kind: ExportKind | undefined;
-  buf
-    .toString("utf8")
-    .split("\n")
-    .forEach((raw, at) => {
-      const text = raw.replace(/\r$/, "");
-      if (text.trim() === "") return;
-      const record = parseExportLine(text, kind, { file: path, line: at + 1 });
-      kind ??= detectKind(JSON.parse(text) as Record<string, unknown>);
-      lines.push({ index: lines.length, text, record });
-    });
-  if (lines.length === 0) throw new InputError("the file holds no records", { file: path });
-  return { lines, hash: createHash("sha256").update(buf).digest("hex"), size: buf.length };
+  const lines = input.lines.map(({ line, text }, index): InputLine => {
+    const record = parseExportLine(text, kind, { file: path, line });
+    kind ??= detectKind(JSON.parse(text) as Record<string, unknown>);
+    return { index, text, record };
+  });
+  return { lines, hash: input.hash, size: input.size };
 }
 
 function journalHeader(o: ResolvedRolloutOptions, input: { hash: string; size: number }): JournalHeader {
@@ -229,15 +222,7 @@ function journalHeader(o: ResolvedRolloutOptions, input: { hash: string; size: n
     input_size: input.size,
     input_sha256: input.hash,
   };
-  const fingerprint = createHash("sha256").update(JSON.stringify(settings)).digest("hex");
-  return { journal: JOURNAL_KIND, version: 1, fingerprint, settings };
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
+  return journalHeaderOf(JOURNAL_KIND, settings);
 }
 
 /**
@@ -278,7 +263,7 @@ export async function runRollout(options: RolloutOptions, deps: RolloutDeps): Pr
   };
   const header = journalHeader(o, input);
   const existing = await readJournal(journalPath, header);
-  if (existing === undefined && (await exists(outputPath))) {
+  if (existing === undefined && (await fileExists(outputPath))) {
     summary.alreadyComplete = true;
     summary.resumed = selected.length;
     await tally(outputPath, summary);
@@ -310,7 +295,7 @@ export async function runRollout(options: RolloutOptions, deps: RolloutDeps): Pr
           n: o.n,
           temperature: o.temperature,
           maxTokens: o.maxTokens,
-          ...(o.topP !== undefined ? { topP: o.topP } : {}),
+          topP: o.topP,
         },
         signal,
       );
@@ -322,18 +307,16 @@ export async function runRollout(options: RolloutOptions, deps: RolloutDeps): Pr
     },
   });
 
-  const file = await AtomicFile.open(outputPath);
-  try {
-    for (const line of selected) {
-      const entry = done.get(line.index);
-      if (entry === undefined) throw new Error(`rollout: record ${line.index} missing after the run`);
-      await file.write(`${JSON.stringify({ ...(JSON.parse(line.text) as object), ...entry.r })}\n`);
-    }
-    await file.commit();
-  } catch (e) {
-    await file.abort();
-    throw e;
-  }
+  await writeLinesAtomic(
+    outputPath,
+    (function* () {
+      for (const line of selected) {
+        const entry = done.get(line.index);
+        if (entry === undefined) throw new Error(`rollout: record ${line.index} missing after the run`);
+        yield JSON.stringify({ ...(JSON.parse(line.text) as object), ...entry.r });
+      }
+    })(),
+  );
   await rm(journalPath, { force: true });
   await tally(outputPath, summary);
   summary.ms = now() - t0;

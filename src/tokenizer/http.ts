@@ -38,7 +38,7 @@ export function resolveHttpOptions(options: HttpOptions = {}): ResolvedHttpOptio
     timeoutMs,
     retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
     signal: options.signal,
-    sleep: abortableSleep,
+    sleep,
     random: Math.random,
   };
 }
@@ -172,6 +172,3 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
-
-/** Resolves after `ms`, or rejects with the abort reason as soon as `signal` aborts. */
-export const abortableSleep = sleep;

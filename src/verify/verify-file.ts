@@ -5,6 +5,7 @@
 
 import { stat } from "node:fs/promises";
 import { DEFAULT_LAYOUT, type PassageLayout } from "../compose/layout.js";
+import { parseJsonLine } from "../corpus/json-lines.js";
 import { ConfigError, InputError } from "../errors.js";
 import { readLines } from "../io/lines.js";
 import type { TokenCounter } from "../tokenizer/types.js";
@@ -139,15 +140,9 @@ export async function verifyFile(path: string, options: VerifyFileOptions): Prom
   let ordinal = 0;
   for await (const { line, text } of readLines(path)) {
     bytes += Buffer.byteLength(text) + 1;
-    const json = line === 1 && text.startsWith("\uFEFF") ? text.slice(1) : text;
-    if (!/\S/.test(json)) continue;
     const place = { file: path, line };
-    let value: unknown;
-    try {
-      value = JSON.parse(json);
-    } catch (error) {
-      throw new InputError(`not valid JSON: ${(error as Error).message}`, place, { cause: error });
-    }
+    const value = parseJsonLine(text, place);
+    if (value === undefined) continue;
     const record = readVerifiableRecord(value, place);
     const again = recount === "all" || (typeof recount === "number" && ordinal % recount === 0);
     ordinal++;
