@@ -1,5 +1,5 @@
 import { InputError, type Place } from "../errors.js";
-import { readLines } from "../io/lines.js";
+import { jsonlLineText, readLines } from "../io/lines.js";
 import type { RawRecord } from "./raw-record.js";
 
 /**
@@ -21,8 +21,8 @@ export async function* readJsonLines(path: string): AsyncGenerator<RawRecord> {
  * opening line 1 is ignored; text that is not valid JSON is an {@link InputError} naming `place`.
  */
 export function parseJsonLine(text: string, place: Place & { line: number }): unknown {
-  const json = place.line === 1 && text.startsWith("\uFEFF") ? text.slice(1) : text;
-  if (!/\S/.test(json)) return undefined;
+  const json = jsonlLineText(text, place.line);
+  if (json === undefined) return undefined;
   try {
     return JSON.parse(json);
   } catch (error) {

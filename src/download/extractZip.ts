@@ -1,9 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import yauzl, { type Entry } from "yauzl";
+import { tempPathFor } from "../io/atomic.js";
 import { crc32 } from "./crc32.js";
 
 /**
@@ -22,11 +22,10 @@ export async function extractZip(zipPath: string, destDir: string, signal?: Abor
       if (isFileEntry(entry.fileName)) entries.push(entry);
     }
     const strip = commonTopFolder(entries.map((e) => e.fileName));
-    const suffix = `${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
     for (const entry of entries) {
       signal?.throwIfAborted();
       const dest = join(destDir, ...entry.fileName.slice(strip.length).split("/"));
-      const tmp = `${dest}.${suffix}`;
+      const tmp = tempPathFor(dest);
       await mkdir(dirname(dest), { recursive: true });
       written.push({ tmp, dest });
       const input = await zip.openReadStreamPromise(entry);

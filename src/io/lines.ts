@@ -10,3 +10,23 @@ export async function* readLines(path: string): AsyncGenerator<{ line: number; t
     yield { line, text };
   }
 }
+
+/**
+ * The JSON text of one JSON Lines line: a byte-order mark opening line 1 removed; `undefined` for a blank line
+ * (not a record).
+ */
+export function jsonlLineText(text: string, line: number): string | undefined {
+  const json = line === 1 && text.startsWith("\uFEFF") ? text.slice(1) : text;
+  return /\S/.test(json) ? json : undefined;
+}
+
+/**
+ * The non-blank lines of a JSON Lines file with their 1-based numbers ({@link jsonlLineText}), for readers
+ * that parse or copy the text themselves. Opening errors pass through for the caller to word.
+ */
+export async function* readJsonlTexts(path: string): AsyncGenerator<{ line: number; json: string }> {
+  for await (const { line, text } of readLines(path)) {
+    const json = jsonlLineText(text, line);
+    if (json !== undefined) yield { line, json };
+  }
+}

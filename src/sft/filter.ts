@@ -1,7 +1,7 @@
 import { FieldReader } from "../corpus/fields.js";
 import { InputError } from "../errors.js";
 import { AtomicFile } from "../io/atomic.js";
-import { jsonlTexts } from "./jsonl-texts.js";
+import { readJsonlTexts } from "../io/lines.js";
 import { filteredOutputPath } from "./names.js";
 import { selectBest } from "./select-best.js";
 
@@ -81,7 +81,7 @@ export async function filterSwift(o: FilterSwiftOptions): Promise<FilterSwiftSum
 /** The non-blank lines of a JSONL file (a leading byte-order mark removed). */
 async function* rows(path: string): AsyncGenerator<{ line: number; json: string }> {
   try {
-    yield* jsonlTexts(path);
+    yield* readJsonlTexts(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT")
       throw new InputError(`cannot open the file: ${(e as Error).message}`, { file: path }, { cause: e });

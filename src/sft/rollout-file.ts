@@ -1,7 +1,7 @@
 import { FieldReader } from "../corpus/fields.js";
 import { formatPlace, InputError } from "../errors.js";
 import { type ExportRecord, parseExportLine } from "../export/records.js";
-import { jsonlTexts } from "./jsonl-texts.js";
+import { readJsonlTexts } from "../io/lines.js";
 
 /** One scored trajectory as a rollout file holds it. */
 export interface RolloutTrajectory {
@@ -39,7 +39,7 @@ export type RolloutLine = { line: number; ok: true; value: RolloutRecord } | ({ 
  */
 export async function* readRolloutFile(path: string): AsyncGenerator<RolloutLine> {
   try {
-    for await (const { line, json } of jsonlTexts(path)) {
+    for await (const { line, json } of readJsonlTexts(path)) {
       try {
         yield { line, ok: true, value: parseRolloutLine(json, { file: path, line }) };
       } catch (e) {

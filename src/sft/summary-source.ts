@@ -3,7 +3,7 @@ import { readJsonArray } from "../corpus/json-array.js";
 import type { RawRecord } from "../corpus/raw-record.js";
 import { fileError, firstSignificantByte } from "../corpus/source-file.js";
 import { InputError } from "../errors.js";
-import { jsonlTexts } from "./jsonl-texts.js";
+import { readJsonlTexts } from "../io/lines.js";
 
 /** Which columns hold the prompt and the answer. */
 export interface SourceFields {
@@ -83,7 +83,7 @@ async function* readParquetRows(path: string, fields: SourceFields): AsyncGenera
 /** JSON Lines where a line that is not JSON is yielded with its error instead of ending the stream. */
 async function* readJsonLinesLenient(path: string): AsyncGenerator<SourceRow> {
   let index = 0;
-  for await (const { line, json } of jsonlTexts(path)) {
+  for await (const { line, json } of readJsonlTexts(path)) {
     const place = { file: path, line };
     try {
       yield { value: JSON.parse(json), index: index++, place };

@@ -1,6 +1,6 @@
 import { InputError } from "../errors.js";
+import { readJsonlTexts } from "../io/lines.js";
 import type { TokenCounter } from "../tokenizer/types.js";
-import { jsonlTexts } from "./jsonl-texts.js";
 import { messagesRowSchema, schemaProblems, swiftRowSchema } from "./swift-schema.js";
 import { type LengthStats, lengthStats } from "./token-stats.js";
 import { validateSwiftRow } from "./validate-row.js";
@@ -89,7 +89,7 @@ export async function validateSwiftFile(
     inFlight.catch(() => {});
   };
   try {
-    for await (const { line, json } of jsonlTexts(path)) {
+    for await (const { line, json } of readJsonlTexts(path)) {
       result.rows++;
       const problems = checkLine(json, schema);
       if (problems.errors.length > 0) {
