@@ -30,28 +30,41 @@ export async function withChatPool<T>(
 ): Promise<T> {
   const pool = chatPoolFromFlags(o);
   const progress = createProgress(process.stderr, o.quiet as boolean);
+  let started = false;
+  try {
+    const result = await withInterrupt((signal) =>
+      body({
+        pool,
+        signal,
+        onProgress: (done, total) => {
+          if (!started) progress.start(label, total);
+          started = true;
+          progress.update(done);
+        },
+      }),
+    );
+    progress.stop();
+    process.stdout.write(report(result, pool.stats().requests));
+    return result;
+  } finally {
+    progress.stop();
+  }
+}
+
+/**
+ * Run `body` with a signal that Ctrl-C aborts (in-flight requests stop; journals stay resumable), the SIGINT
+ * handler removed afterwards.
+ */
+export async function withInterrupt<T>(body: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const onSigint = () => {
     process.stderr.write("\nkeychain-synth: interrupted, stopping requests…\n");
     controller.abort(new Error("interrupted (SIGINT)"));
   };
   process.once("SIGINT", onSigint);
-  let started = false;
   try {
-    const result = await body({
-      pool,
-      signal: controller.signal,
-      onProgress: (done, total) => {
-        if (!started) progress.start(label, total);
-        started = true;
-        progress.update(done);
-      },
-    });
-    progress.stop();
-    process.stdout.write(report(result, pool.stats().requests));
-    return result;
+    return await body(controller.signal);
   } finally {
-    progress.stop();
     process.removeListener("SIGINT", onSigint);
   }
 }

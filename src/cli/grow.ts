@@ -12,6 +12,7 @@ import {
   runGrow,
 } from "../grow/index.js";
 import { createChatPool } from "../llm/index.js";
+import { withInterrupt } from "./chat-pool.js";
 import { withTokenizer } from "./plain.js";
 import type { Progress } from "./progress.js";
 
@@ -52,28 +53,15 @@ export function registerGrow(program: Command): void {
           timeoutMs: config.rollout.timeoutMs,
           maxRetries: config.rollout.retries,
         });
-        const controller = new AbortController();
-        const onSigint = () => {
-          process.stderr.write("\nkeychain-synth: interrupted, stopping requests…\n");
-          controller.abort(new Error("interrupted (SIGINT)"));
-        };
-        process.once("SIGINT", onSigint);
-        try {
-          const result = await runGrow(config, {
-            counter,
-            pool,
-            signal: controller.signal,
-            onEvent: reporter(progress),
-          });
-          progress.stop();
-          process.stdout.write(renderStatus(result.manifest));
-          if (result.failed.length > 0)
-            throw new GrowIncompleteError(
-              `${result.failed.length} data set × length cell${result.failed.length === 1 ? "" : "s"} did not reach the target (see above); the manifest "${result.manifestPath}" keeps the work done`,
-            );
-        } finally {
-          process.removeListener("SIGINT", onSigint);
-        }
+        const result = await withInterrupt((signal) =>
+          runGrow(config, { counter, pool, signal, onEvent: reporter(progress) }),
+        );
+        progress.stop();
+        process.stdout.write(renderStatus(result.manifest));
+        if (result.failed.length > 0)
+          throw new GrowIncompleteError(
+            `${result.failed.length} data set × length cell${result.failed.length === 1 ? "" : "s"} did not reach the target (see above); the manifest "${result.manifestPath}" keeps the work done`,
+          );
       });
     });
 }
