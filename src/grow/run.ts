@@ -5,13 +5,13 @@
  * (atomically) before the next starts, so an interrupted run resumes where it stopped.
  */
 import { basename, join, relative } from "node:path";
-import { readCorpus } from "../corpus/read.js";
 import type { QaRecord } from "../corpus/types.js";
 import { ConfigError, InputError, KeychainError } from "../errors.js";
 import { AtomicFile } from "../io/atomic.js";
 import { readLines } from "../io/lines.js";
 import { plainOutputPath, runPlain } from "../plain/run.js";
 import { selectQuestions } from "../plain/windows.js";
+import { CorpusMemo } from "../run/corpus-memo.js";
 import { type BadLine, cleanTraces, convertToSwift, filterSwift } from "../sft/index.js";
 import type { StageDeps } from "../stages/deps.js";
 import { type RolloutOptions, runRollout } from "../stages/rollout.js";
@@ -96,9 +96,13 @@ interface LoadedGrowDataset {
 }
 
 /** Read a data set's questions (filtered and shuffled as plain does) and its existing sets. */
-async function loadGrowDataset(config: GrowConfig, index: number): Promise<LoadedGrowDataset> {
+async function loadGrowDataset(
+  config: GrowConfig,
+  index: number,
+  memo: CorpusMemo,
+): Promise<LoadedGrowDataset> {
   const spec = config.datasets[index] as GrowConfig["datasets"][number];
-  const corpus = await readCorpus(spec.path, spec.format ? { format: spec.format } : {});
+  const { corpus } = await memo.read(spec.path, spec.format);
   const questions = selectQuestions(corpus.qas, { shuffle: config.plain.shuffleQa, seed: config.plain.seed });
   const existing = await readExistingSets(
     config.existing.dir,
@@ -154,7 +158,9 @@ export async function runGrow(config: GrowConfig, deps: GrowDeps): Promise<GrowR
   await save();
 
   for (const [di, spec] of config.datasets.entries()) {
-    const ds = await loadGrowDataset(config, di);
+    // The data set is read and token-counted once for all its lengths and rounds, and let go after them.
+    const memo = new CorpusMemo();
+    const ds = await loadGrowDataset(config, di, memo);
     let entry = manifest.datasets[spec.name];
     if (!entry) {
       const c = initialCursor(ds.questions, ds.used, ds.keyField, config.startPosition);
@@ -200,7 +206,20 @@ export async function runGrow(config: GrowConfig, deps: GrowDeps): Promise<GrowR
       c.status = "in_progress";
       c.error = null;
       c.started_at ??= now();
-      const ctx: CellContext = { config, deps, ds, dsEntry, cell: c, existing, save, now, emit, rel, abs };
+      const ctx: CellContext = {
+        config,
+        deps,
+        memo,
+        ds,
+        dsEntry,
+        cell: c,
+        existing,
+        save,
+        now,
+        emit,
+        rel,
+        abs,
+      };
       try {
         await growCell(ctx);
       } catch (e) {
@@ -229,6 +248,7 @@ class CellFailure extends Error {}
 interface CellContext {
   config: GrowConfig;
   deps: GrowDeps;
+  memo: CorpusMemo;
   ds: LoadedGrowDataset;
   dsEntry: ManifestDataset;
   cell: ManifestCell;
@@ -353,7 +373,7 @@ const STAGE_RUNNERS: Record<RoundStage, (x: CellContext, round: ManifestRound) =
       disjointWindows: false,
       out: join(dir, "plain"),
     };
-    const [summary] = await runPlain(plain, { counter: x.deps.counter });
+    const [summary] = await runPlain(plain, { counter: x.deps.counter, memo: x.memo });
     round.counts.plain = summary?.written ?? 0;
     return plainOutputPath(plain, cell.dataset, round.window.end - round.window.start, cell.length);
   },
@@ -551,7 +571,7 @@ export interface GrowPlan {
 export async function planGrow(config: GrowConfig): Promise<GrowPlan> {
   const plan: GrowPlan = { datasets: [] };
   for (const [di, spec] of config.datasets.entries()) {
-    const ds = await loadGrowDataset(config, di);
+    const ds = await loadGrowDataset(config, di, new CorpusMemo());
     const c = initialCursor(ds.questions, ds.used, ds.keyField, config.startPosition);
     let cursor = c.start;
     const cells = config.lengths.map((length, li) => {

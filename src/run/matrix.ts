@@ -2,13 +2,14 @@ import { basename } from "node:path";
 import { docTokenCounts } from "../cache/doc-counts.js";
 import type { PassageLayout } from "../compose/layout.js";
 import { SizedCorpus } from "../compose/sized-corpus.js";
-import { corpusFingerprint, readCorpus, readIdList } from "../corpus/read.js";
+import { readIdList } from "../corpus/read.js";
 import type { Corpus, FormatName, QaRecord } from "../corpus/types.js";
 import { ConfigError } from "../errors.js";
 import { AtomicFile, writeFileAtomic } from "../io/atomic.js";
 import type { WindowItem } from "../plain/synthesize.js";
 import { type Shard, selectQuestions, shardRange, windowItems, windowRange } from "../plain/windows.js";
 import type { TokenCounter } from "../tokenizer/types.js";
+import { type CorpusMemo, readDataset } from "./corpus-memo.js";
 
 /** One input data set: a file and the name its outputs go under. */
 export interface DatasetSpec {
@@ -71,6 +72,8 @@ export interface RunDeps {
   onEvent?: (e: RunEvent) => void;
   /** Clock for timings (injectable for tests). */
   now?: () => number;
+  /** Reuse data sets read and token-counted by earlier runs with the same memo (grow rounds, pipeline kinds). */
+  memo?: CorpusMemo;
 }
 
 /** A data set read, filtered and sized once for all its lengths. */
@@ -139,7 +142,8 @@ export async function runMatrix<R extends { prompt_length: number }>(
   const summaries: FileSummary[] = [];
   for (const spec of config.datasets) {
     const t0 = now();
-    const corpus = await readCorpus(spec.path, spec.format ? { format: spec.format } : {});
+    const read = await (deps.memo?.read(spec.path, spec.format) ?? readDataset(spec.path, spec.format));
+    const { corpus, fingerprint } = read;
     const name = spec.name ?? defaultDatasetName(corpus);
     emit({
       type: "corpus",
@@ -171,13 +175,14 @@ export async function runMatrix<R extends { prompt_length: number }>(
         disjoint: config.disjointWindows,
       });
     });
-    const fingerprint = corpusFingerprint(corpus);
     const t1 = now();
-    const counts = await docTokenCounts(corpus.docs, fingerprint, deps.counter, {
+    const countOptions = {
       cacheDir: config.cacheDir,
       suffix: config.layout.separator,
-      onProgress: (done, total) => emit({ type: "token-cache", dataset: name, done, total }),
-    });
+      onProgress: (done: number, total: number) => emit({ type: "token-cache", dataset: name, done, total }),
+    };
+    const counts = await (deps.memo?.tokenCounts(read, deps.counter, countOptions) ??
+      docTokenCounts(corpus.docs, fingerprint, deps.counter, countOptions));
     emit({
       type: "token-cache-done",
       dataset: name,
