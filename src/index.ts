@@ -16,7 +16,7 @@ export { formatPlacement, type Placement, parsePlacement, placeDocuments } from 
 export { normalizeQuestion, QuestionPool } from "./compose/question-pool.js";
 export { type Selection, type SelectRequest, selectDocuments } from "./compose/select.js";
 export { SizedCorpus } from "./compose/sized-corpus.js";
-export { collapseWhitespace, parseTemplate, type Template } from "./compose/template.js";
+export { collapseWhitespace } from "./compose/whitespace.js";
 // Corpus: reading source data sets
 export {
   corpusFingerprint,
@@ -78,9 +78,14 @@ export {
   type WindowItem,
 } from "./plain/synthesize.js";
 export { parseShard, type Shard, selectQuestions, shardRange, windowRange } from "./plain/windows.js";
+// The one renderer (stored prompts) and chat templates (the budget in the trainer's measure)
+export * from "./prompt/chat-template.js";
+export * from "./prompt/framing.js";
+export * from "./prompt/messages.js";
 export * from "./prompt/stage-templates.js";
 // Prompts (wire formats)
 export * from "./prompt/templates.js";
+export { parseTemplate, type Template } from "./prompt/user-template.js";
 // Dataset statistics and the self-contained HTML report
 export * from "./report/index.js";
 // verl rollout-log difficulty analysis (per step and class: reward, non-constant, all-right/all-wrong prompts)
@@ -117,7 +122,6 @@ export { resolveTokenizer } from "./tokenizer/resolve.js";
 export type { TokenCounter } from "./tokenizer/types.js";
 // Verifying KeyChain instances
 export {
-  renderPrompt,
   VERIFY_CODES,
   type VerifyCode,
   type VerifyFailure,

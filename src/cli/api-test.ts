@@ -5,16 +5,14 @@ import { setMaxListeners } from "node:events";
  * server answered every request (right or wrong); a request that failed for good makes the run fail.
  */
 import type { Command } from "commander";
-import { readJsonLines } from "../corpus/json-lines.js";
-import { ConfigError, describeType, InputError, KeychainError, RemoteError } from "../errors.js";
-import { type ChatMessage, type ChatPool, type ChatUsage, createChatPool } from "../llm/index.js";
+import { ConfigError, InputError, KeychainError, RemoteError } from "../errors.js";
+import { type ExportKind, parseExportLine } from "../export/records.js";
+import { readLines } from "../io/lines.js";
+import { type ChatPool, type ChatUsage, createChatPool } from "../llm/index.js";
+import type { ChatMessage } from "../prompt/chat-template.js";
+import { PLAIN_TEMPLATE, promptMessages, renderUserMessage } from "../prompt/messages.js";
 import { ANSWER_IS_PROMPT_TEMPLATE, fillTemplate } from "../prompt/stage-templates.js";
-import {
-  type KeychainPromptVariant,
-  QWEN_ORZ_BOXED_SYSTEM,
-  renderKeychainUser,
-  renderPlainUser,
-} from "../prompt/templates.js";
+import { QWEN_ORZ_BOXED_SYSTEM } from "../prompt/templates.js";
 import { type ScoredTrajectory, scoreTrajectory } from "../scoring/index.js";
 import { intOption, numberOption } from "./numbers.js";
 
@@ -26,8 +24,8 @@ export interface ApiTestSample {
   context: string;
   golds: string[];
   aliases: string[];
-  /** Set for KeyChain records: they are always sent with their trained KeyChain prompt. */
-  keychain?: { head: string; variant: KeychainPromptVariant };
+  /** Records read from a file: their kind and stored prompt (KeyChain records are always sent with it). */
+  stored?: { kind: ExportKind; messages: ChatMessage[] };
 }
 
 /** The resolved `api-test` configuration (every default filled). */
@@ -131,74 +129,42 @@ export function syntheticSamples(count: number): ApiTestSample[] {
   });
 }
 
-/** The first `count` records of a plain or KeyChain JSONL file, as samples. */
+/** The first `count` records of a plain or KeyChain JSONL file, as samples with their stored prompts. */
 export async function readSamples(path: string, count: number): Promise<ApiTestSample[]> {
   const samples: ApiTestSample[] = [];
-  for await (const raw of readJsonLines(path)) {
+  for await (const { line, text } of readLines(path)) {
     if (samples.length >= count) break;
-    const place = raw.place;
-    const v = raw.value as Record<string, unknown>;
-    if (typeof v !== "object" || v === null || Array.isArray(v))
-      throw new InputError(`expected a plain or KeyChain record (an object), got ${describeType(v)}`, place);
-    const field = (name: string): string => {
-      const value = v[name];
-      if (typeof value !== "string")
-        throw new InputError(
-          `expected a string, got ${describeType(value)}; is this a plain or KeyChain file?`,
-          { ...place, field: name },
-        );
-      return value;
-    };
-    const list = (name: string): string[] => {
-      const value = v[name] ?? [];
-      if (!Array.isArray(value) || !value.every((x) => typeof x === "string"))
-        throw new InputError(`expected an array of strings, got ${describeType(value)}`, {
-          ...place,
-          field: name,
-        });
-      return value as string[];
-    };
-    const question = field("input");
-    const context = field("context");
-    const golds = list("answers");
-    if (golds.length === 0) throw new InputError("no gold answer", { ...place, field: "answers" });
-    const sample: ApiTestSample = { question, context, golds, aliases: list("answer_aliases") };
-    if ("distractor_context" in v) {
-      sample.context = field("distractor_context");
-      sample.keychain = {
-        head: field("chain_head_with_question"),
-        variant: v.prompt_variant === "find-first" ? "find-first" : "default",
-      };
-    }
-    samples.push(sample);
+    if (text.trim() === "") continue;
+    const record = parseExportLine(text, undefined, { file: path, line });
+    samples.push({
+      question: record.input,
+      context: record.context,
+      golds: record.answers,
+      aliases: record.aliases,
+      stored: { kind: record.kind, messages: record.prompt },
+    });
   }
   if (samples.length === 0) throw new InputError("the file holds no records", { file: path });
   return samples;
 }
 
 /**
- * Messages for a sample. `answer-is`: the filter / API-rollout prompt (§10.3), no system turn. `plain`: the
- * RL training prompt with the `qwen_orz_boxed` system text. KeyChain records always get the KeyChain prompt.
+ * Messages for a sample. Records from a file are sent with their stored prompt (with `answer-is`, plain records
+ * get the filter / API-rollout prompt instead, §10.3). Built-in samples: `answer-is`, or `plain`, the RL
+ * training prompt with the `qwen_orz_boxed` system text.
  */
 export function apiTestMessages(sample: ApiTestSample, prompt: ApiTestPrompt): ChatMessage[] {
-  if (sample.keychain) {
-    const user = renderKeychainUser(sample.keychain.variant, sample.context, sample.keychain.head);
-    return [
-      { role: "system", content: QWEN_ORZ_BOXED_SYSTEM },
-      { role: "user", content: user },
-    ];
-  }
+  if (sample.stored && (prompt === "plain" || sample.stored.kind === "keychain"))
+    return sample.stored.messages;
   if (prompt === "answer-is")
-    return [
-      {
-        role: "user",
-        content: fillTemplate(ANSWER_IS_PROMPT_TEMPLATE, { context: sample.context, input: sample.question }),
-      },
-    ];
-  return [
-    { role: "system", content: QWEN_ORZ_BOXED_SYSTEM },
-    { role: "user", content: renderPlainUser(sample.context, sample.question) },
-  ];
+    return promptMessages(
+      undefined,
+      fillTemplate(ANSWER_IS_PROMPT_TEMPLATE, { context: sample.context, input: sample.question }),
+    );
+  return promptMessages(
+    QWEN_ORZ_BOXED_SYSTEM,
+    renderUserMessage({ kind: "plain", template: PLAIN_TEMPLATE, question: sample.question }, sample.context),
+  );
 }
 
 /** Scores a completion whatever the model's style: `</think>` or a `\boxed{}` → thinking rule, else "the answer is". */

@@ -3,7 +3,6 @@ import type { Command } from "commander";
 import { defaultCacheDir } from "../cache/doc-counts.js";
 import { DEFAULT_LAYOUT } from "../compose/layout.js";
 import { parsePlacement } from "../compose/placement.js";
-import { parseTemplate } from "../compose/template.js";
 import { exportVerl } from "../export/verl.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { parseTopology } from "../keychain/chains.js";
@@ -11,6 +10,7 @@ import { parseIdFormat } from "../keychain/ids.js";
 import { runKeychain } from "../keychain/run.js";
 import { parseLengths } from "../plain/lengths.js";
 import { runPlain } from "../plain/run.js";
+import { PLAIN_TEMPLATE } from "../prompt/messages.js";
 import { collectStats } from "../report/collect.js";
 import { renderReportHtml } from "../report/html.js";
 import { statsSections } from "../report/sections.js";
@@ -66,7 +66,7 @@ export function registerDemo(program: Command): void {
           {
             ...matrix("plain", 0),
             placement: parsePlacement("shuffle"),
-            template: parseTemplate("{context}"),
+            template: PLAIN_TEMPLATE,
             removeNewlineTab: false,
             distractQuestions: -1,
             checkBudget: "all",
@@ -85,7 +85,6 @@ export function registerDemo(program: Command): void {
             topology: parseTopology("chain"),
             distractorQuestions: "auto",
             promptVariant: "default",
-            chatTemplate: "none",
             checkBudget: "all",
           },
           { counter, onEvent },
@@ -104,9 +103,13 @@ export function registerDemo(program: Command): void {
           printSummary(v, stdout);
           failed += v.failed;
         }
-        stdout.write("\nverl parquet export of the KeyChain instances:\n");
-        for (const s of keychain) {
-          const dir = join(out, "verl", `keychain-${s.maxSeqLength}`);
+        stdout.write("\nverl parquet export (each prompt as measured, through the chat template):\n");
+        const exported = [
+          ...plain.map((s) => ({ s, kind: "plain" })),
+          ...keychain.map((s) => ({ s, kind: "keychain" })),
+        ];
+        for (const { s, kind } of exported) {
+          const dir = join(out, "verl", `${kind}-${s.maxSeqLength}`);
           const r = await exportVerl({
             input: s.path,
             outDir: dir,

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { SystemPrompt } from "../export/verl-row.js";
+import type { SystemPrompt } from "../prompt/messages.js";
 import type { Extractor, ScoreMode } from "../scoring/index.js";
 import {
   FILTER_METRICS,

@@ -11,6 +11,7 @@ import {
   type Opts,
   parseBudgetCheck,
   printSummaries,
+  resolveFramingFlags,
   resolveMatrixConfig,
   withTokenizer,
 } from "./plain.js";
@@ -34,11 +35,9 @@ export function resolveKeychainConfig(o: Opts): KeychainRunConfig {
   const variant = o.promptVariant as string;
   if (variant !== "default" && variant !== "find-first")
     throw new ConfigError(`--prompt-variant must be default or find-first, got ${JSON.stringify(variant)}`);
-  const chat = o.chatTemplate as string;
-  if (chat !== "none" && chat !== "qwen_orz_boxed")
-    throw new ConfigError(`--chat-template must be none or qwen_orz_boxed, got ${JSON.stringify(chat)}`);
   return {
     ...resolveMatrixConfig(o),
+    ...resolveFramingFlags(o),
     placement: parsePlacement(o.placement as string),
     chains: o.chains as number | "auto",
     chainsPer1k: preset.chainsPer1k,
@@ -47,7 +46,6 @@ export function resolveKeychainConfig(o: Opts): KeychainRunConfig {
     topology: parseTopology(o.topology as string),
     distractorQuestions: o.distractorQuestions as number | "auto",
     promptVariant: variant,
-    chatTemplate: chat,
     checkBudget: parseBudgetCheck(o.checkBudget as string),
   };
 }
@@ -84,7 +82,6 @@ export function registerKeychain(program: Command): void {
       'default | find-first (adds "Find the correct question first, then answer it.")',
       "default",
     )
-    .option("--chat-template <t>", "count the budget through a chat template: none | qwen_orz_boxed", "none")
     .action(async (o: Opts) => {
       const config = resolveKeychainConfig(o);
       await withTokenizer(o, async (deps) => {

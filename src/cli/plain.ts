@@ -2,12 +2,14 @@ import type { Command } from "commander";
 import { defaultCacheDir } from "../cache/doc-counts.js";
 import { DEFAULT_LAYOUT, parseLayout } from "../compose/layout.js";
 import { parsePlacement } from "../compose/placement.js";
-import { parseTemplate } from "../compose/template.js";
 import { ConfigError } from "../errors.js";
 import { parseLength, parseLengths } from "../plain/lengths.js";
 import { type FileSummary, type PlainRunConfig, type RunEvent, runPlain } from "../plain/run.js";
 import type { BudgetCheck } from "../plain/synthesize.js";
 import { parseShard } from "../plain/windows.js";
+import { FRAMING_DEFAULTS } from "../prompt/framing.js";
+import { PLAIN_USER_TEMPLATE } from "../prompt/templates.js";
+import { parseTemplate } from "../prompt/user-template.js";
 import type { MatrixConfig, RunDeps } from "../run/matrix.js";
 import { resolveTokenizer } from "../tokenizer/resolve.js";
 import { parseDatasets, parseFormat } from "./datasets.js";
@@ -68,6 +70,16 @@ export function addSynthesisOptions(cmd: Command): Command {
       "qwen3 | hf:PATH | tiktoken:ENC | sentencepiece:MODEL | approx | vllm:URL | gemini:MODEL",
       "qwen3",
     )
+    .option(
+      "--chat-template <t>",
+      "the chat template the trainer applies; the budget is counted through it: auto (the tokenizer's own) | none | qwen_orz_boxed | FILE",
+      FRAMING_DEFAULTS.chatTemplate,
+    )
+    .option(
+      "--system-prompt <name>",
+      "system message stored in each prompt: none | qwen_orz_boxed | @FILE",
+      FRAMING_DEFAULTS.systemPrompt,
+    )
     .option("--check-budget <mode>", "re-count prompts in full: sample (every 100th) | all | off", "sample")
     .option(
       "--cache-dir <dir>",
@@ -118,6 +130,11 @@ export function resolveMatrixConfig(o: Opts): MatrixConfig {
   return config;
 }
 
+/** `--system-prompt` and `--chat-template`, checked when the run resolves them against the tokenizer. */
+export function resolveFramingFlags(o: Opts): { systemPrompt: string; chatTemplate: string } {
+  return { systemPrompt: o.systemPrompt as string, chatTemplate: o.chatTemplate as string };
+}
+
 export function parseBudgetCheck(value: string): BudgetCheck {
   if (!["sample", "all", "off"].includes(value))
     throw new ConfigError(`--check-budget must be sample, all or off, got ${JSON.stringify(value)}`);
@@ -128,6 +145,7 @@ export function parseBudgetCheck(value: string): BudgetCheck {
 export function resolvePlainConfig(o: Opts): PlainRunConfig {
   return {
     ...resolveMatrixConfig(o),
+    ...resolveFramingFlags(o),
     placement: parsePlacement(o.placement as string),
     template: parseTemplate(o.template as string),
     removeNewlineTab: o.removeNewlineTab as boolean,
@@ -143,7 +161,11 @@ export function registerPlain(program: Command): void {
       "Build plain long-context QA samples: each question's documents plus filler documents, sized to exactly ≤ L − G tokens",
     );
   addSynthesisOptions(cmd)
-    .option("--template <text>", "prompt template with {context} (and optionally {input})", "{context}")
+    .option(
+      "--template <text>",
+      "the user message, with {context} (and optionally {input}); default: LoongRL's plain wording",
+      PLAIN_USER_TEMPLATE,
+    )
     .option(
       "--remove-newline-tab",
       "replace newlines/tabs by spaces and collapse whitespace (before measuring)",

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { SystemPrompt } from "../export/verl-row.js";
+import type { SystemPrompt } from "../prompt/messages.js";
 import { EXTRACTORS, type Extractor, SCORE_MODES, type ScoreMode } from "../scoring/index.js";
 import {
   ROLLOUT_PROMPTS,
@@ -91,6 +91,9 @@ export function formatRolloutReport(s: RolloutSummary, httpRequests: number): st
     `  records ${s.records} (${s.resumed} resumed from the journal), requests ${s.requests} (${httpRequests} HTTP attempts)\n` +
     `  tokens: prompt ${s.promptTokens}, completion ${s.completionTokens}\n` +
     `  wall ${secs.toFixed(1)} s, ${rate(s.requests)} requests/s, ${rate(s.promptTokens + s.completionTokens)} tokens/s\n` +
+    (s.extraRequests > 0
+      ? `  asked again for missing choices: ${s.extraRequests} requests (the server returned fewer than --n)\n`
+      : "") +
     (s.emptyTrajectories > 0 ? `  empty responses (content: null) scored 0: ${s.emptyTrajectories}\n` : "") +
     `  any-correct ${s.anyCorrect}/${s.records} (${pct}%), mean pass rate ${s.meanPassRate.toFixed(4)}\n`
   );

@@ -1,7 +1,6 @@
 import { join } from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { ConfigError, KeychainError } from "../errors.js";
-import { QWEN_ORZ_BOXED_SYSTEM } from "../prompt/templates.js";
 import {
   type BadLine,
   type CleanSummary,
@@ -10,7 +9,6 @@ import {
   cleanTraces,
   convertOutputPath,
   convertToSwift,
-  DEFAULT_MODEL_TAG,
   DEFAULT_SUMMARY_KEYWORDS,
   datasetOf,
   type ExtractSummariesSummary,
@@ -19,10 +17,11 @@ import {
   type LengthStats,
   ROW_SCHEMAS,
   type RowSchemaName,
+  resolveConvertOptions,
+  resolveRowModel,
   type ValidateFileResult,
   validateSwiftFile,
 } from "../sft/index.js";
-import { ROLLOUT_PROMPTS, type RolloutPrompt, SYSTEM_PROMPTS } from "../stages/rollout.js";
 import type { TokenCounter } from "../tokenizer/types.js";
 import { choiceOption, intOption } from "./numbers.js";
 import { withTokenizer } from "./plain.js";
@@ -208,33 +207,23 @@ function addRowOptions(cmd: Command): Command {
       "write into {out-dir}/{dataset}/ (the input's folder name), as run_convert.sh did",
       false,
     )
-    .option("--model-tag <tag>", "written as each row's model and into the output name", DEFAULT_MODEL_TAG)
     .option(
-      "--prompt <kind>",
-      "user message as the rollout built it: plain | answer-is | keychain | auto",
-      choiceOption("--prompt", ROLLOUT_PROMPTS),
-      "auto",
+      "--model-tag <tag>",
+      'written as each row\'s model and into the output name (default: the model the rollout file records, "/" → "_" in the name)',
     )
-    .option("--system <text>", "a system message put first in every row (default: none)")
-    .option(
-      "--system-prompt <name>",
-      "none | qwen_orz_boxed: a named system message",
-      choiceOption("--system-prompt", SYSTEM_PROMPTS),
-      "none",
-    )
+    .addOption(new Option("--prompt <kind>").hideHelp())
+    .addOption(new Option("--system <text>").hideHelp())
+    .addOption(new Option("--system-prompt <name>").hideHelp())
     .option("--allow-bad-lines", "exit 0 even when some input lines could not be used", false);
 }
 
-function rowOptions(o: Opts): { modelTag: string; prompt: RolloutPrompt; system?: string } {
-  if (o.system !== undefined && o.systemPrompt !== "none")
-    throw new ConfigError("Give either --system TEXT or --system-prompt NAME, not both");
-  const system =
-    o.systemPrompt === "qwen_orz_boxed" ? QWEN_ORZ_BOXED_SYSTEM : (o.system as string | undefined);
-  return {
-    modelTag: o.modelTag as string,
-    prompt: o.prompt as RolloutPrompt,
-    ...(system === undefined ? {} : { system }),
-  };
+function rowOptions(o: Opts): { modelTag?: string } {
+  for (const flag of ["prompt", "system", "systemPrompt"] as const)
+    if (o[flag] !== undefined)
+      throw new ConfigError(
+        `--${flag === "systemPrompt" ? "system-prompt" : flag} is no longer needed: each row holds the prompt stored in the rollout file (the one the record was measured and rolled out with); set the system message when building the records (--system-prompt of plain/keychain)`,
+      );
+  return o.modelTag === undefined ? {} : { modelTag: o.modelTag as string };
 }
 
 /** What convert and clean share per input: the input, its output folder and the row options. */
@@ -247,12 +236,12 @@ type RowInput = ReturnType<typeof rowOptions> & { input: string; outDir: string 
 async function eachRolloutInput(
   inputs: readonly string[],
   o: Opts,
-  outputPathOf: (base: RowInput) => string,
+  outputPathOf: (base: TaggedRowInput) => string,
   convertOne: (base: RowInput) => Promise<readonly BadLine[]>,
 ): Promise<void> {
   const rows = rowOptions(o);
   const bases = inputs.map((input) => ({ input, outDir: outDirFor(input, o), ...rows }));
-  checkDistinct(bases, outputPathOf);
+  await checkDistinct(bases, outputPathOf);
   const failed: string[] = [];
   for (const base of bases) if (reportBadLines(base.input, await convertOne(base))) failed.push(base.input);
   failIfBad(failed, o);
@@ -262,12 +251,22 @@ function outDirFor(input: string, o: Opts): string {
   return o.byDataset === true ? join(o.outDir as string, datasetOf(input)) : (o.outDir as string);
 }
 
-/** Two inputs must not write the same output file (e.g. same stem from two data sets without --by-dataset). */
-function checkDistinct(bases: readonly RowInput[], pathOf: (base: RowInput) => string): void {
+/** A row input with its model tag resolved (the output name needs one). */
+type TaggedRowInput = RowInput & { modelTag: string };
+
+/**
+ * Two inputs must not write the same output file (e.g. same stem from two data sets without --by-dataset).
+ * Without --model-tag, the tag in the output name is each input's recorded model, read from the file.
+ */
+async function checkDistinct(
+  bases: readonly RowInput[],
+  pathOf: (base: TaggedRowInput) => string,
+): Promise<void> {
   const seen = new Map<string, string>();
   for (const base of bases) {
     const { input } = base;
-    const path = pathOf(base);
+    const { tag } = await resolveRowModel(resolveConvertOptions(base));
+    const path = pathOf({ ...base, modelTag: tag });
     const other = seen.get(path);
     if (other !== undefined)
       throw new ConfigError(

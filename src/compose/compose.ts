@@ -5,16 +5,16 @@ import { renderContext, renderHeader } from "./layout.js";
 import { type Placement, placeDocuments } from "./placement.js";
 import { type Selection, selectDocuments } from "./select.js";
 import type { SizedCorpus } from "./sized-corpus.js";
-import { collapseWhitespace } from "./template.js";
+import { collapseWhitespace } from "./whitespace.js";
 
-/** One prompt to build: a question's documents between a fixed prefix and suffix. */
+/** One prompt to build: a question's documents between a fixed prefix and suffix of the user message. */
 export interface ComposeJob {
   qa: QaRecord;
   /** Draws selection and placement. */
   rng: Rng;
-  /** Text before the context (instruction, chat template head). */
+  /** User message text before the context (instruction). */
   prefix: string;
-  /** Text after the context. */
+  /** User message text after the context (question, start key). */
   suffix: string;
   /** Tokens to keep free for text inserted into the context later (KeyChain pairs). */
   reserve: number;
@@ -25,11 +25,13 @@ export interface Composed {
   job: ComposeJob;
   /** Doc ids in passage order. */
   order: number[];
-  /** Tokens of prefix + context + suffix as rendered (≤ budget − reserve). */
+  /** Tokens of `text` (≤ budget − reserve). */
   tokens: number;
   /** The rendered context (passages only). */
   context: string;
-  /** prefix + context + suffix (collapsed when removeNewlineTab). */
+  /** The user message: prefix + context + suffix (collapsed when removeNewlineTab). */
+  user: string;
+  /** What the model reads: the frame's prefix + user message + the frame's suffix. */
   text: string;
 }
 
@@ -40,6 +42,14 @@ export interface ComposeSettings {
   removeNewlineTab: boolean;
   /** Count by construction (true) or by tokenising each rendered prompt (false). */
   exact: boolean;
+  /** Text the chat template puts around the user message (system turn, generation prompt); counted too. */
+  frame: { prefix: string; suffix: string };
+}
+
+interface Rendered {
+  context: string;
+  user: string;
+  text: string;
 }
 
 interface Draft {
@@ -50,15 +60,15 @@ interface Draft {
   order?: number[];
   tokens?: number;
   /** The rendered context and prompt of `order`, kept when measuring counted them in full. */
-  rendered?: { context: string; text: string };
+  rendered?: Rendered;
   skip?: string;
 }
 
 /**
  * Builds prompts that fit a token budget. Token counts of documents come from the sized corpus; fixed texts
- * (prefix, suffix) are counted once per distinct text; with `exact`, a prompt's length is
- * `prefix + headers + Σ documents + (last document + suffix)` — the last piece counted together because a
- * suffix may merge with the end of the last document. Otherwise the rendered prompt is counted in full.
+ * (frame and user prefix, user suffix and frame suffix) are counted once per distinct text; with `exact`, a
+ * prompt's length is `prefix + headers + Σ documents + (last document + suffix)` — the last piece counted
+ * together because a suffix may merge with the end of the last document. Otherwise the rendered prompt is counted in full.
  * Prompts over budget lose fillers (then own non-gold documents) until they fit; a prompt whose gold documents
  * cannot fit is a skip with the reason.
  */
@@ -80,8 +90,9 @@ export class Composer {
     if (this.fixed.size > 4096) this.fixed.clear();
     const { sized, settings } = this;
     const head = renderHeader(sized.layout, 1);
-    const pre = await this.countFixed(jobs.map((j) => j.prefix + head));
-    const suf = await this.countFixed(jobs.map((j) => j.suffix));
+    const { frame } = settings;
+    const pre = await this.countFixed(jobs.map((j) => frame.prefix + j.prefix + head));
+    const suf = await this.countFixed(jobs.map((j) => j.suffix + frame.suffix));
     const drafts: Draft[] = jobs.map((job, i) => ({
       job,
       prefixTokens: (pre[i] as number) - sized.headers(1),
@@ -128,19 +139,20 @@ export class Composer {
     return drafts.map((d) => {
       if (d.skip !== undefined || !d.order || d.tokens === undefined)
         return { job: d.job, skip: d.skip ?? "not measured" };
-      const { context, text } = d.rendered ?? this.render(d.job, d.order);
-      return { job: d.job, order: d.order, tokens: d.tokens, context, text };
+      const { context, user, text } = d.rendered ?? this.render(d.job, d.order);
+      return { job: d.job, order: d.order, tokens: d.tokens, context, user, text };
     });
   }
 
-  private render(job: ComposeJob, order: readonly number[]): { context: string; text: string } {
-    const { sized } = this;
+  private render(job: ComposeJob, order: readonly number[]): Rendered {
+    const { sized, settings } = this;
     const context = renderContext(
       sized.layout,
       order.map((id) => sized.docs[id] as string),
     );
-    const text = job.prefix + context + job.suffix;
-    return { context, text: this.settings.removeNewlineTab ? collapseWhitespace(text) : text };
+    const raw = job.prefix + context + job.suffix;
+    const user = settings.removeNewlineTab ? collapseWhitespace(raw) : raw;
+    return { context, user, text: settings.frame.prefix + user + settings.frame.suffix };
   }
 
   private async countFixed(texts: string[]): Promise<number[]> {
@@ -162,8 +174,11 @@ export class Composer {
       for (const [i, d] of live.entries()) d.tokens = counts[i] as number;
       return;
     }
+    const { frame } = this.settings;
     const tails = await this.counter.countBatch(
-      live.map((d) => (sized.docs[(d.order as number[]).at(-1) as number] as string) + d.job.suffix),
+      live.map(
+        (d) => (sized.docs[(d.order as number[]).at(-1) as number] as string) + d.job.suffix + frame.suffix,
+      ),
     );
     for (const [i, d] of live.entries()) {
       const order = d.order as number[];

@@ -5,8 +5,8 @@
  */
 import { z } from "zod";
 import { parsePlacement } from "../compose/placement.js";
-import { parseTemplate } from "../compose/template.js";
 import { parseLength } from "../plain/lengths.js";
+import { parseTemplate } from "../prompt/user-template.js";
 import { parseTokenizerSpec } from "../tokenizer/resolve.js";
 import { type ConfigPath, type ConfigProblem, describeValue } from "./problems.js";
 
@@ -84,6 +84,20 @@ export const placement = () =>
 /** A prompt template, as `--template`. */
 export const template = () =>
   leaf("a template with {context} once (and optionally {input})", parsedBy(parseTemplate));
+
+/** A system prompt, as `--system-prompt`: a name or `@FILE`. */
+export const systemPrompt = () =>
+  leaf("none, qwen_orz_boxed or @FILE", (v) =>
+    v === "none" || v === "qwen_orz_boxed" || (typeof v === "string" && v.startsWith("@") && v.length > 1)
+      ? v
+      : undefined,
+  );
+
+/** A chat template, as `--chat-template`: auto, none, a preset name or a Jinja file. */
+export const chatTemplate = () =>
+  leaf("auto, none, qwen_orz_boxed or a Jinja file", (v) =>
+    typeof v === "string" && v !== "" && v !== "tokenizer" ? v : undefined,
+  );
 
 /** How much of the output the token budget is checked on, as `--check-budget`. */
 export const checkBudget = () => choice(["sample", "all", "off"]);

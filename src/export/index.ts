@@ -1,8 +1,11 @@
 /** RL export: synthesised JSONL → trainer formats (verl parquet). */
+
+export type { SystemPrompt } from "../prompt/messages.js";
 export { AtomicParquetFile } from "./parquet-file.js";
-export { detectKind, type ExportKind, type ExportRecord, parseExportLine } from "./records.js";
+export { detectKind, type ExportKind, type ExportRecord, parseExportLine, recordBudget } from "./records.js";
 export { planSplits, type SplitOptions, type SplitPlan } from "./splits.js";
 export {
+  type DroppedRow,
   type ExportVerlOptions,
   type ExportVerlResult,
   exportVerl,
@@ -14,10 +17,8 @@ export {
   type ChatMessage,
   dataSourceName,
   groundTruth,
-  promptMessages,
   type RowOptions,
   type SplitName,
-  type SystemPrompt,
   toColumnData,
   toVerlRow,
   VERL_ABILITY,

@@ -1,22 +1,11 @@
 import type { ColumnSource, SchemaElement } from "hyparquet-writer";
-import {
-  type KeychainPromptVariant,
-  QWEN_ORZ_BOXED_SYSTEM,
-  renderKeychainUser,
-  renderPlainUser,
-} from "../prompt/templates.js";
+import type { ChatMessage } from "../prompt/chat-template.js";
 import type { ExportKind, ExportRecord } from "./records.js";
 
 /** The split a row is written to; also `extra_info.split`. */
 export type SplitName = "train" | "test" | "valid";
 
-/** A system message put before the user message: none, or the text of verl's `qwen_orz_boxed` template. */
-export type SystemPrompt = "none" | "qwen_orz_boxed";
-
-export interface ChatMessage {
-  role: "system" | "user";
-  content: string;
-}
+export type { ChatMessage };
 
 /** One row of a verl RL parquet file (see {@link VERL_SCHEMA}). */
 export interface VerlRow {
@@ -36,9 +25,6 @@ export interface VerlRow {
 export interface RowOptions {
   /** `custom_longcontext_needle_qa_<stem>` (KeyChain) or `custom_longcontextqa_<stem>` (plain). */
   dataSource: string;
-  /** KeyChain wording; undefined = each record's own `prompt_variant`, `default` when it has none. */
-  promptVariant?: KeychainPromptVariant;
-  systemPrompt: SystemPrompt;
   /** Append `answer_aliases` that are not already answers to `ground_truth`. */
   withAliases: boolean;
 }
@@ -49,23 +35,6 @@ export const VERL_ABILITY = "longcontext_qa";
 /** The `data_source` the LoongRL reward dispatch expects for a file of this kind, named after its stem. */
 export function dataSourceName(kind: ExportKind, stem: string): string {
   return kind === "keychain" ? `custom_longcontext_needle_qa_${stem}` : `custom_longcontextqa_${stem}`;
-}
-
-/** The chat messages of a record: optional system message, then the user message in the trained wording. */
-export function promptMessages(record: ExportRecord, options: RowOptions): ChatMessage[] {
-  const user =
-    record.kind === "keychain"
-      ? renderKeychainUser(
-          options.promptVariant ?? record.promptVariant ?? "default",
-          record.context,
-          record.chainHead as string,
-        )
-      : renderPlainUser(record.context, record.input);
-  const messages: ChatMessage[] = [];
-  if (options.systemPrompt === "qwen_orz_boxed")
-    messages.push({ role: "system", content: QWEN_ORZ_BOXED_SYSTEM });
-  messages.push({ role: "user", content: user });
-  return messages;
 }
 
 /** `reward_model.ground_truth`: the answers, plus (with `withAliases`) each alias not already listed. */
@@ -81,7 +50,7 @@ export function groundTruth(record: ExportRecord, withAliases: boolean): string[
   return out;
 }
 
-/** The verl row of a record written as row `index` (0-based) of `split`. */
+/** The verl row of a record written as row `index` (0-based) of `split`: its prompt is the stored one. */
 export function toVerlRow(
   record: ExportRecord,
   split: SplitName,
@@ -90,7 +59,7 @@ export function toVerlRow(
 ): VerlRow {
   return {
     data_source: options.dataSource,
-    prompt: promptMessages(record, options),
+    prompt: record.prompt,
     ability: VERL_ABILITY,
     reward_model: { style: "rule", ground_truth: groundTruth(record, options.withAliases) },
     extra_info: { split, index, input_question: record.input },
@@ -126,7 +95,7 @@ const group = (name: string, children: number): SchemaElement => ({
  *
  * ```text
  * data_source    string                         custom_longcontext_needle_qa_<stem> | custom_longcontextqa_<stem>
- * prompt         list<struct<role: string,      [system (with --system-prompt qwen_orz_boxed),] user
+ * prompt         list<struct<role: string,      the record's stored prompt: [system,] user
  *                            content: string>>
  * ability        string                         "longcontext_qa"
  * reward_model   struct<style: string,          style "rule"; ground_truth = answers (+ aliases)
@@ -137,7 +106,7 @@ const group = (name: string, children: number): SchemaElement => ({
  * id             string                         question id (splits are disjoint by it)
  * source_index   int64 (null when absent)       provenance from the input record
  * length         int64 (null when absent)       prompt tokens + G, as the record counted them
- * prompt_length  int64 (null when absent)
+ * prompt_length  int64 (null when absent)       tokens of `prompt` through the chat template
  * dataset        string (null when absent)
  * ```
  */

@@ -10,6 +10,7 @@ import {
   anyInt,
   bool,
   cacheDir,
+  chatTemplate,
   checkBudget,
   checkTopLevel,
   choice,
@@ -22,6 +23,7 @@ import {
   optionalSection,
   placement,
   positiveInt,
+  systemPrompt,
   template,
   tokenizerSpec,
 } from "../config/fields.js";
@@ -30,11 +32,17 @@ import { type ConfigSource, loadYamlConfig } from "../config/yaml.js";
 import { FORMAT_NAMES, type FormatName } from "../corpus/types.js";
 import { canonicalJson, sha256Text } from "../pipeline/hash.js";
 import type { PlainRunConfig } from "../plain/run.js";
+import { parseChatTemplateSpec } from "../prompt/chat-template.js";
+import { FRAMING_DEFAULTS } from "../prompt/framing.js";
+import type { SystemPrompt } from "../prompt/messages.js";
+import { PLAIN_USER_TEMPLATE } from "../prompt/templates.js";
 import { EXTRACTORS, type Extractor, SCORE_MODES } from "../scoring/index.js";
+import { modelFileTag } from "../sft/names.js";
 import {
   type ResolvedRolloutOptions,
   ROLLOUT_PROMPTS,
   type RolloutOptions,
+  type RolloutPrompt,
   SYSTEM_PROMPTS,
 } from "../stages/rollout.js";
 import { ROLLOUT_DEFAULTS } from "../stages/rollout-defaults.js";
@@ -50,7 +58,9 @@ export const GROW_DEFAULTS = {
     shuffle_qa: true,
     subset: "train",
     tokens_to_generate: 128,
-    template: "{context}",
+    template: PLAIN_USER_TEMPLATE,
+    system_prompt: FRAMING_DEFAULTS.systemPrompt,
+    chat_template: FRAMING_DEFAULTS.chatTemplate,
     placement: "shuffle",
     check_budget: "sample",
   },
@@ -60,13 +70,12 @@ export const GROW_DEFAULTS = {
     temperature: ROLLOUT_DEFAULTS.temperature,
     max_tokens: ROLLOUT_DEFAULTS.maxTokens,
     prompt: ROLLOUT_DEFAULTS.prompt,
-    system_prompt: ROLLOUT_DEFAULTS.systemPrompt,
     mode: ROLLOUT_DEFAULTS.mode,
     concurrency: 8,
     timeout_ms: 600_000,
     retries: 5,
   },
-  sft: { mode: "filter", model_tag: "LoongRL-14b", keep_boxed: false },
+  sft: { mode: "filter", keep_boxed: false },
 } as const;
 
 // ---------------------------------------------------------------- the file as written
@@ -106,6 +115,8 @@ const SHAPE = {
     subset: nonEmptyText().optional(),
     tokens_to_generate: nonNegativeInt().optional(),
     template: template().optional(),
+    system_prompt: systemPrompt().optional(),
+    chat_template: chatTemplate().optional(),
     placement: placement().optional(),
     check_budget: checkBudget().optional(),
     cache_dir: cacheDir().optional(),
@@ -136,7 +147,10 @@ const SHAPE = {
     mode: choice(["filter", "clean"] as const).optional(),
     model_tag: nonEmptyText().optional(),
     keep_boxed: bool().optional(),
-    system: nonEmptyText().optional(),
+    system: leaf<never>(
+      "no system here: the system message is part of each record's stored prompt; set plain.system_prompt",
+      () => undefined,
+    ).optional(),
   }),
 };
 const ROOT = mapping(SHAPE);
@@ -178,10 +192,11 @@ export interface GrowConfig {
   /** Plain run settings; `datasets`, `lengths`, `numSamples`, `preSamples` and `out` are set per round. */
   plain: PlainRunConfig;
   /** The rollout stage's settings, with its defaults ({@link RolloutOptions}), and where requests go. */
-  rollout: Pick<
-    ResolvedRolloutOptions,
-    "model" | "n" | "temperature" | "topP" | "maxTokens" | "prompt" | "systemPrompt" | "mode"
-  > & {
+  rollout: Pick<ResolvedRolloutOptions, "model" | "n" | "temperature" | "topP" | "maxTokens" | "mode"> & {
+    /** @default "stored" */
+    prompt: RolloutPrompt;
+    /** Replace each record's system message. @default the records' own */
+    systemPrompt: SystemPrompt | undefined;
     baseUrls: string[];
     /** Environment variable holding the API key. @default "OPENAI_API_KEY" */
     apiKeyEnv: string;
@@ -197,12 +212,10 @@ export interface GrowConfig {
   sft: {
     /** `filter`: convert + best trajectory (§11.1-11.2); `clean`: clean_traces (§11.4). @default "filter" */
     mode: "filter" | "clean";
-    /** @default "LoongRL-14b" */
+    /** Each row's `model` and part of the file names. @default the rollout model, "/" → "_" */
     modelTag: string;
     /** clean mode: keep `\boxed{…}` in the answer. @default false */
     keepBoxed: boolean;
-    /** System message text; absent = none. */
-    system: string | undefined;
   };
   /** The YAML file it came from. */
   source?: ConfigSource;
@@ -312,6 +325,9 @@ export function resolveGrowConfig(
     cache: p.cache_dir !== false,
     ...(typeof p.cache_dir === "string" ? { cacheDir: at(p.cache_dir) } : {}),
     template: p.template,
+    systemPrompt: p.system_prompt.startsWith("@") ? `@${at(p.system_prompt.slice(1))}` : p.system_prompt,
+    chatTemplate:
+      parseChatTemplateSpec(p.chat_template).kind === "file" ? at(p.chat_template) : p.chat_template,
     removeNewlineTab: false,
     distractQuestions: -1,
   });
@@ -336,7 +352,7 @@ export function resolveGrowConfig(
       topP: ro.top_p,
       maxTokens: ro.max_tokens ?? rd.max_tokens,
       prompt: ro.prompt ?? rd.prompt,
-      systemPrompt: ro.system_prompt ?? rd.system_prompt,
+      systemPrompt: ro.system_prompt,
       extractor: ro.extractor,
       mode: ro.mode ?? rd.mode,
       concurrency: ro.concurrency ?? rd.concurrency,
@@ -345,9 +361,8 @@ export function resolveGrowConfig(
     },
     sft: {
       mode: f.sft?.mode ?? GROW_DEFAULTS.sft.mode,
-      modelTag: f.sft?.model_tag ?? GROW_DEFAULTS.sft.model_tag,
+      modelTag: f.sft?.model_tag ?? modelFileTag(ro.model),
       keepBoxed: f.sft?.keep_boxed ?? GROW_DEFAULTS.sft.keep_boxed,
-      system: f.sft?.system,
     },
   };
   if (options.source) config.source = options.source;
@@ -388,6 +403,8 @@ export function configFingerprint(config: GrowConfig): Record<string, unknown> {
     "plain.subset": p.subset,
     "plain.tokensToGenerate": p.tokensToGenerate,
     "plain.template": p.template.source,
+    "plain.systemPrompt": p.systemPrompt ?? FRAMING_DEFAULTS.systemPrompt,
+    "plain.chatTemplate": p.chatTemplate ?? FRAMING_DEFAULTS.chatTemplate,
     "plain.placement": p.placement,
     "plain.checkBudget": p.checkBudget,
   };

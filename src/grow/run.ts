@@ -457,8 +457,6 @@ const STAGE_RUNNERS: Record<RoundStage, (x: CellContext, round: ManifestRound) =
       input,
       outDir: join(roundDir(config.out, cell.dataset, cell.length, round.round), "sft", cell.dataset),
       modelTag: config.sft.modelTag,
-      prompt: config.rollout.prompt,
-      ...(config.sft.system !== undefined ? { system: config.sft.system } : {}),
     });
     assertNoBadLines("convert", s.badLines, input);
     round.counts.converted = s.rows;
@@ -478,9 +476,7 @@ const STAGE_RUNNERS: Record<RoundStage, (x: CellContext, round: ManifestRound) =
       input,
       outDir: join(roundDir(config.out, cell.dataset, cell.length, round.round), "sft", cell.dataset),
       modelTag: config.sft.modelTag,
-      prompt: config.rollout.prompt,
       keepBoxed: config.sft.keepBoxed,
-      ...(config.sft.system !== undefined ? { system: config.sft.system } : {}),
     });
     assertNoBadLines("clean", s.badLines, input);
     round.counts.kept = s.kept;

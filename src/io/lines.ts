@@ -1,13 +1,22 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 
-/** Lines of a UTF-8 text file with their 1-based numbers, streamed. A trailing "\r" is removed. */
+/**
+ * Lines of a UTF-8 text file with their 1-based numbers, streamed. A trailing "\r" is removed. The file is
+ * closed however the reading ends, a reader that stops early included.
+ */
 export async function* readLines(path: string): AsyncGenerator<{ line: number; text: string }> {
-  const rl = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity });
+  const input = createReadStream(path, { encoding: "utf8" });
+  const rl = createInterface({ input, crlfDelay: Infinity });
   let line = 0;
-  for await (const text of rl) {
-    line++;
-    yield { line, text };
+  try {
+    for await (const text of rl) {
+      line++;
+      yield { line, text };
+    }
+  } finally {
+    rl.close();
+    input.destroy();
   }
 }
 

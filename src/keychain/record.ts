@@ -4,8 +4,8 @@ import type { SampleRecordBase } from "../run/sample-record.js";
  * A KeyChain instance as written to JSONL. Output field order is set where records are built (the original's
  * fields `index … chain_head_with_question` first, then ours). Of the shared fields: `input` is the true
  * question, reached by following the chain from the head; `context` is the plain context (documents only, no
- * pairs, as the original keeps it); `prompt_length` counts everything the model reads (instruction,
- * `distractor_context`, head key, through the chat template when one is chosen).
+ * pairs, as the original keeps it); `prompt` is the user message (instruction, `distractor_context`, head key)
+ * with the system message when one is set, and `prompt_length` counts it through the chat template.
  */
 export interface KeychainRecord extends SampleRecordBase {
   /** Questions sampled for distractor chains (the original's `distract_questions`). */
@@ -29,6 +29,4 @@ export interface KeychainRecord extends SampleRecordBase {
   num_pairs: number;
   /** Prompt wording: `default` or `find-first`. */
   prompt_variant: string;
-  /** Chat template the budget was counted through: `none` or `qwen_orz_boxed`. */
-  chat_template: string;
 }

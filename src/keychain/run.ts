@@ -3,7 +3,8 @@ import { formatPlacement, type Placement } from "../compose/placement.js";
 import { QuestionPool } from "../compose/question-pool.js";
 import { ConfigError } from "../errors.js";
 import type { BudgetCheck } from "../plain/synthesize.js";
-import type { ChatTemplateName, KeychainPromptVariant } from "../prompt/templates.js";
+import { type FramingOptions, resolveFraming } from "../prompt/framing.js";
+import type { KeychainPromptVariant } from "../prompt/templates.js";
 import {
   type FileSummary,
   type MatrixCell,
@@ -17,8 +18,9 @@ import { assertIdSpace, formatIdFormat, type IdFormat, idFormatFileTag } from ".
 import type { KeychainRecord } from "./record.js";
 import { isKeychainExact, type KeychainOptions, synthesizeKeychain } from "./synthesize.js";
 
-/** Resolved configuration of a KeyChain run over datasets × lengths. */
-export interface KeychainRunConfig extends MatrixConfig {
+/** Resolved configuration of a KeyChain run over datasets × lengths; the framing (system prompt, chat
+ * template) is resolved against the tokenizer when the run starts. */
+export interface KeychainRunConfig extends MatrixConfig, FramingOptions {
   placement: Placement;
   /** A number, or `auto`: `chainsPer1k` chains per 1,024 tokens of L (at least 1). */
   chains: number | "auto";
@@ -30,7 +32,6 @@ export interface KeychainRunConfig extends MatrixConfig {
   /** A number, or `auto`: L/64 sampled (16 per 1K, as the original), never fewer than chains − 1. */
   distractorQuestions: number | "auto";
   promptVariant: KeychainPromptVariant;
-  chatTemplate: ChatTemplateName;
   checkBudget: BudgetCheck;
 }
 
@@ -75,6 +76,7 @@ export async function runKeychain(config: KeychainRunConfig, deps: RunDeps): Pro
     distractorsFor(config, length);
   }
   const pools = new Map<string, QuestionPool>();
+  const framing = await resolveFraming(config, deps.counter);
   const optionsFor = (cell: MatrixCell): KeychainOptions => ({
     dataset: cell.dataset.name,
     maxSeqLength: cell.length,
@@ -87,7 +89,7 @@ export async function runKeychain(config: KeychainRunConfig, deps: RunDeps): Pro
     topology: config.topology,
     distractorQuestions: distractorsFor(config, cell.length),
     promptVariant: config.promptVariant,
-    chatTemplate: config.chatTemplate,
+    ...framing,
     checkBudget: config.checkBudget,
   });
   return runMatrix<KeychainRecord>(config, deps, {
@@ -119,7 +121,9 @@ export async function runKeychain(config: KeychainRunConfig, deps: RunDeps): Pro
         topology: formatTopology(o.topology),
         distractor_questions: o.distractorQuestions,
         prompt_variant: o.promptVariant,
-        chat_template: o.chatTemplate,
+        system_prompt: config.systemPrompt ?? "none",
+        chat_template: o.chatTemplate.name,
+        chat_template_hash: o.chatTemplate.hash,
         check_budget: o.checkBudget,
       };
     },

@@ -6,12 +6,9 @@ import type { QuestionPool } from "../compose/question-pool.js";
 import type { SizedCorpus } from "../compose/sized-corpus.js";
 import type { BudgetCheck, WindowItem } from "../plain/synthesize.js";
 import { goldPositions } from "../plain/synthesize.js";
-import {
-  type ChatTemplateName,
-  chatParts,
-  type KeychainPromptVariant,
-  keychainUserParts,
-} from "../prompt/templates.js";
+import { assertRendered, type ChatTemplate, userFrame } from "../prompt/chat-template.js";
+import { promptMessages } from "../prompt/messages.js";
+import { type KeychainPromptVariant, keychainUserParts } from "../prompt/templates.js";
 import { Rng } from "../rng.js";
 import type { TokenCounter } from "../tokenizer/types.js";
 import { buildRoutes, formatTopology, idsNeeded, type KeyRoutes, type Topology } from "./chains.js";
@@ -43,7 +40,10 @@ export interface KeychainOptions {
   /** Distractor questions sampled per instance (stored); the first chains − 1 are used. */
   distractorQuestions: number;
   promptVariant: KeychainPromptVariant;
-  chatTemplate: ChatTemplateName;
+  /** Text of the system message; undefined = none. */
+  system: string | undefined;
+  /** The chat template the trainer applies: the budget is counted on its rendering of the messages. */
+  chatTemplate: ChatTemplate;
   checkBudget: BudgetCheck;
 }
 
@@ -95,14 +95,15 @@ export async function* synthesizeKeychain(
 ): AsyncGenerator<KeychainResult> {
   const exact = isKeychainExact(ctx);
   const budget = options.maxSeqLength - options.tokensToGenerate;
+  const chat = userFrame(options.chatTemplate, promptMessages(options.system, "").slice(0, -1));
   const composer = new Composer(ctx.sized, ctx.counter, {
     budget,
     placement: options.placement,
     removeNewlineTab: false,
     exact,
+    frame: chat,
   });
   await composer.init();
-  const chat = chatParts(options.chatTemplate);
   const screen = new IdScreen(options.idFormat, ctx.sized.docs);
   const edges =
     exact && ctx.counter.countShort && options.idFormat.kind !== "nano"
@@ -127,7 +128,7 @@ export async function* synthesizeKeychain(
     const results = new Map<number, KeychainResult>();
     let pending = chunk.map((item) => ({ item, attempt: 0, extraReserve: 0 }));
     while (pending.length > 0) {
-      const plans = pending.map((p) => plan(p.item, p.attempt, p.extraReserve, ctx, options, chat));
+      const plans = pending.map((p) => plan(p.item, p.attempt, p.extraReserve, ctx, options));
       await countPairs(plans, ctx.counter, edges);
       const built = await composer.compose(
         plans.map((p) => ({
@@ -184,8 +185,10 @@ export async function* synthesizeKeychain(
             text: insertionText(p.pairs[k] as string, pt.kind),
           })),
         );
-        const text = p.prefix + distractorContext + p.suffix;
-        const record = makeRecord(p, b, distractorContext, b.tokens + added, options, ctx);
+        const user = p.prefix + distractorContext + p.suffix;
+        const text = chat.prefix + user + chat.suffix;
+        const record = makeRecord(p, b, distractorContext, user, b.tokens + added, options, ctx);
+        assertRendered(options.chatTemplate, record.prompt, text);
         finals.push({ plan: p, composed: b, record, text });
       }
       const rejected = new Set<(typeof finals)[number]>();
@@ -244,7 +247,6 @@ function plan(
   extraReserve: number,
   ctx: KeychainContext,
   options: KeychainOptions,
-  chat: { prefix: string; suffix: string },
 ): Plan {
   const base = [options.seed, options.dataset, options.maxSeqLength, item.sourceIndex, item.qa.id] as const;
   const distract = ctx.pool.sample(item.qa, options.distractorQuestions, Rng.derive("kc-distract", ...base));
@@ -271,8 +273,8 @@ function plan(
     pairs,
     lineTokens: [],
     sentenceTokens: [],
-    prefix: chat.prefix + user.prefix,
-    suffix: user.suffix + chat.suffix,
+    prefix: user.prefix,
+    suffix: user.suffix,
     rng,
   };
 }
@@ -349,6 +351,7 @@ function makeRecord(
   p: Plan,
   b: Composed,
   distractorContext: string,
+  user: string,
   tokens: number,
   options: KeychainOptions,
   ctx: KeychainContext,
@@ -358,6 +361,7 @@ function makeRecord(
     index: p.item.index,
     source_index: p.item.sourceIndex,
     id: p.item.qa.id,
+    kind: "keychain",
     input: p.item.qa.question,
     context: b.context,
     answers: p.item.qa.answers,
@@ -378,9 +382,11 @@ function makeRecord(
     gold_hashes: gold.map((pos) => hash16(ctx.sized.docs[b.order[pos - 1] as number] as string)),
     num_pairs: p.pairs.length,
     prompt_variant: options.promptVariant,
-    chat_template: options.chatTemplate,
     dataset: options.dataset,
     seed: options.seed,
     placement: formatPlacement(options.placement),
+    chat_template: options.chatTemplate.name,
+    chat_template_hash: options.chatTemplate.hash,
+    prompt: promptMessages(options.system, user),
   };
 }

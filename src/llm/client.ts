@@ -42,6 +42,12 @@ export interface ChatUsage {
 export interface ChatResult {
   /** One entry per choice, in choice-index order; `null` where the server sent `content: null`. */
   choices: (string | null)[];
+  /**
+   * The thinking of each choice, parallel to `choices`, when the server returns it apart from the answer
+   * (vLLM or SGLang with a reasoning parser: `message.reasoning_content`; newer vLLM: `message.reasoning`);
+   * `null` where the server sent none.
+   */
+  reasoning: (string | null)[];
   /** Token usage as reported by the server; `undefined` when it reports none. */
   usage: ChatUsage | undefined;
 }
@@ -225,11 +231,16 @@ function toResult(completion: unknown): ChatResult {
   if (raw === null || typeof raw !== "object" || !Array.isArray(raw.choices))
     throw new BadResponseError("the answer has no `choices` array");
   const choices = raw.choices.map((choice: unknown, position: number) => {
-    const c = choice as { index?: unknown; message?: { content?: unknown } } | null;
-    const content = c?.message?.content;
-    if (content !== null && content !== undefined && typeof content !== "string")
-      throw new BadResponseError(`choice ${position} has a non-string content`);
-    return { index: typeof c?.index === "number" ? c.index : position, content: content ?? null };
+    const c = choice as { index?: unknown; message?: Record<string, unknown> } | null;
+    const message = c?.message;
+    return {
+      index: typeof c?.index === "number" ? c.index : position,
+      content: optionalText(message?.content, position, "content"),
+      // Older vLLM and SGLang send `reasoning_content`; newer vLLM sends `reasoning` (and may send both).
+      reasoning:
+        optionalText(message?.reasoning_content, position, "reasoning_content") ??
+        optionalText(message?.reasoning, position, "reasoning"),
+    };
   });
   choices.sort((a, b) => a.index - b.index);
   const u = raw.usage as {
@@ -249,7 +260,14 @@ function toResult(completion: unknown): ChatResult {
             typeof u.total_tokens === "number" ? u.total_tokens : u.prompt_tokens + u.completion_tokens,
         }
       : undefined;
-  return { choices: choices.map((c) => c.content), usage };
+  return { choices: choices.map((c) => c.content), reasoning: choices.map((c) => c.reasoning), usage };
+}
+
+/** A message field that is a string, `null` or absent (→ `null`); anything else is a bad response. */
+function optionalText(value: unknown, position: number, field: string): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== "string") throw new BadResponseError(`choice ${position} has a non-string ${field}`);
+  return value;
 }
 
 function describeFailure(

@@ -1,3 +1,4 @@
+export { type ChatNResult, chatN } from "./chat-n.js";
 export {
   type ChatMessage,
   type ChatPool,

@@ -9,6 +9,7 @@ import {
   anyInt,
   bool,
   cacheDir,
+  chatTemplate,
   checkBudget,
   checkTopLevel,
   choice,
@@ -24,6 +25,7 @@ import {
   parsedBy,
   placement,
   positiveInt,
+  systemPrompt,
   template,
   text,
   tokenizerSpec,
@@ -67,6 +69,8 @@ const sharedShape = {
   placement: placement().optional(),
   check_budget: checkBudget().optional(),
   subset: nonEmptyText().optional(),
+  system_prompt: systemPrompt().optional(),
+  chat_template: chatTemplate().optional(),
 };
 
 const plainShape = {
@@ -85,7 +89,6 @@ const keychainShape = {
   topology: leaf("chain or tree[:B] (2 ≤ B ≤ 8)", parsedBy(parseTopology)).optional(),
   distractor_questions: countOrAuto().optional(),
   prompt_variant: choice(["default", "find-first"]).optional(),
-  chat_template: choice(["none", "qwen_orz_boxed"]).optional(),
 };
 
 const formatName = () => choice(FORMAT_NAMES as readonly FormatName[]);
@@ -108,7 +111,10 @@ const verlShape = {
   test_size: nonNegativeInt().optional(),
   valid_size: nonNegativeInt().optional(),
   seed: anyInt().optional(),
-  system_prompt: choice(["none", "qwen_orz_boxed"]).optional(),
+  system_prompt: leaf<never>(
+    "no system_prompt here: it moved to the top level (or kinds.plain / kinds.keychain), as it is stored in every record and counted in its budget",
+    () => undefined,
+  ).optional(),
   with_aliases: bool().optional(),
 };
 

@@ -13,9 +13,11 @@ import { type ConfigSource, loadYamlConfig } from "../config/yaml.js";
 import { detectFormat } from "../corpus/read.js";
 import type { Corpus, FormatName } from "../corpus/types.js";
 import { ConfigError, InputError } from "../errors.js";
-import type { SystemPrompt } from "../export/verl-row.js";
 import type { KeychainRunConfig } from "../keychain/run.js";
 import type { PlainRunConfig } from "../plain/run.js";
+import { parseChatTemplateSpec } from "../prompt/chat-template.js";
+import { FRAMING_DEFAULTS } from "../prompt/framing.js";
+import { PLAIN_USER_TEMPLATE } from "../prompt/templates.js";
 import { defaultDatasetName } from "../run/matrix.js";
 import { checkRules, type KindSettings } from "./config-rules.js";
 import {
@@ -51,7 +53,9 @@ export const PIPELINE_DEFAULTS = {
   check_budget: "sample",
   passage_header: "Passage {i}:\n",
   passage_separator: "\n\n",
-  plain: { template: "{context}", remove_newline_tab: false, distract_questions: -1 },
+  system_prompt: FRAMING_DEFAULTS.systemPrompt,
+  chat_template: FRAMING_DEFAULTS.chatTemplate,
+  plain: { template: PLAIN_USER_TEMPLATE, remove_newline_tab: false, distract_questions: -1 },
   keychain: {
     preset: "paper",
     chains: "auto",
@@ -59,9 +63,8 @@ export const PIPELINE_DEFAULTS = {
     topology: "chain",
     distractor_questions: "auto",
     prompt_variant: "default",
-    chat_template: "none",
   },
-  verl: { test_size: 0, valid_size: 0, system_prompt: "none", with_aliases: false },
+  verl: { test_size: 0, valid_size: 0, with_aliases: false },
 } as const;
 
 /** One input data set, its name settled. */
@@ -79,8 +82,6 @@ export interface VerlExportConfig {
   validSize: number;
   /** Seed of the valid draw. @default the pipeline seed */
   seed: number;
-  /** @default "none" */
-  systemPrompt: SystemPrompt;
   /** @default false */
   withAliases: boolean;
 }
@@ -168,7 +169,6 @@ export async function resolvePipelineConfig(raw: unknown, options: ResolveOption
         testSize: verlSection.test_size ?? PIPELINE_DEFAULTS.verl.test_size,
         validSize: verlSection.valid_size ?? PIPELINE_DEFAULTS.verl.valid_size,
         seed: verlSection.seed ?? file.seed ?? PIPELINE_DEFAULTS.seed,
-        systemPrompt: verlSection.system_prompt ?? PIPELINE_DEFAULTS.verl.system_prompt,
         withAliases: verlSection.with_aliases ?? PIPELINE_DEFAULTS.verl.with_aliases,
       }
     : undefined;
@@ -278,11 +278,27 @@ function matrixOpts(kind: KindName, section: SharedSection, k: KindSettings, c: 
     subset: section.subset ?? f.subset ?? PIPELINE_DEFAULTS.subset,
     out: join(c.out, kind),
     cache: f.cache_dir !== false,
+    systemPrompt: fileSpec(section.system_prompt ?? f.system_prompt ?? PIPELINE_DEFAULTS.system_prompt, c),
+    chatTemplate: templateSpec(
+      section.chat_template ?? f.chat_template ?? PIPELINE_DEFAULTS.chat_template,
+      c,
+    ),
   };
   if (typeof f.cache_dir === "string") opts.cacheDir = c.at(f.cache_dir);
   if (f.filter_ids !== undefined) opts.filterIds = c.at(f.filter_ids);
   if (f.min_hops !== undefined) opts.minHops = f.min_hops;
   return opts;
+}
+
+/** `@FILE` with FILE resolved against the config file's folder; names as they are. */
+function fileSpec(value: string, c: Common): string {
+  return value.startsWith("@") ? `@${c.at(value.slice(1))}` : value;
+}
+
+/** A chat template file resolved against the config file's folder; keywords and presets as they are. */
+function templateSpec(value: string, c: Common): string {
+  const spec = parseChatTemplateSpec(value);
+  return spec.kind === "file" ? c.at(spec.path) : value;
 }
 
 /** The CLI resolvers parse data set strings themselves; the pipeline's own list (with formats) replaces it. */
@@ -311,7 +327,6 @@ function keychainConfig(s: KeychainSection, k: KindSettings, c: Common): Keychai
     topology: s.topology ?? d.topology,
     distractorQuestions: s.distractor_questions ?? d.distractor_questions,
     promptVariant: s.prompt_variant ?? d.prompt_variant,
-    chatTemplate: s.chat_template ?? d.chat_template,
   };
   if (s.id_format !== undefined) opts.idFormat = s.id_format;
   return withDatasets(resolveKeychainConfig(opts), c.datasets);

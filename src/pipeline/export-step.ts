@@ -30,7 +30,6 @@ export function verlOptions(verl: VerlExportConfig, written: number): ExportStam
     testSize: verl.testSize,
     validSize: verl.validSize,
     seed: verl.seed,
-    systemPrompt: verl.systemPrompt,
     withAliases: verl.withAliases,
   };
 }

@@ -5,9 +5,9 @@
  * carries the key of the step is up to date. Output paths, cache folder and shard are not part of it.
  */
 import { formatPlacement, type Placement } from "../compose/placement.js";
-import type { Template } from "../compose/template.js";
 import { formatTopology, type Topology } from "../keychain/chains.js";
 import { formatIdFormat, type IdFormat } from "../keychain/ids.js";
+import type { Template } from "../prompt/user-template.js";
 import { canonicalJson, sha256Text } from "./hash.js";
 import type { KindConfig, PipelineStep } from "./plan.js";
 

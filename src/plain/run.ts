@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { QuestionPool } from "../compose/question-pool.js";
+import { type FramingOptions, resolveFraming } from "../prompt/framing.js";
 import {
   type FileSummary,
   type MatrixCell,
@@ -13,10 +14,15 @@ import { isExactByConstruction, type PlainOptions, type PlainRecord, synthesizeP
 export type { DatasetSpec, FileSummary, RunDeps, RunEvent } from "../run/matrix.js";
 export { defaultDatasetName } from "../run/matrix.js";
 
-/** Resolved configuration of a plain run over datasets × lengths. */
+/** Resolved configuration of a plain run over datasets × lengths; the framing is resolved against the
+ * tokenizer when the run starts. */
 export interface PlainRunConfig
   extends MatrixConfig,
-    Omit<PlainOptions, "dataset" | "maxSeqLength" | "seed" | "tokensToGenerate"> {}
+    FramingOptions,
+    Omit<
+      PlainOptions,
+      "dataset" | "maxSeqLength" | "seed" | "tokensToGenerate" | "system" | "chatTemplate"
+    > {}
 
 /** `{out}/{name}/{subset}-num_sample_{N}-max_seq_{L}.jsonl` (+ shard suffix), as the original qa.py. */
 export function plainOutputPath(config: PlainRunConfig, dataset: string, n: number, length: number): string {
@@ -30,8 +36,10 @@ export function plainOutputPath(config: PlainRunConfig, dataset: string, n: numb
 /** Plain synthesis over every dataset × length (see runMatrix). */
 export async function runPlain(config: PlainRunConfig, deps: RunDeps): Promise<FileSummary[]> {
   const pools = new Map<string, QuestionPool>();
+  const framing = await resolveFraming(config, deps.counter);
   const optionsFor = (cell: MatrixCell): PlainOptions => ({
     ...config,
+    ...framing,
     dataset: cell.dataset.name,
     maxSeqLength: cell.length,
   });
@@ -51,6 +59,9 @@ export async function runPlain(config: PlainRunConfig, deps: RunDeps): Promise<F
     },
     options: () => ({
       template: config.template.source,
+      system_prompt: config.systemPrompt ?? "none",
+      chat_template: framing.chatTemplate.name,
+      chat_template_hash: framing.chatTemplate.hash,
       placement: config.placement,
       remove_newline_tab: config.removeNewlineTab,
       distract_questions: config.distractQuestions,

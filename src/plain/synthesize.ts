@@ -4,8 +4,11 @@ import type { Placement } from "../compose/placement.js";
 import { formatPlacement } from "../compose/placement.js";
 import type { QuestionPool } from "../compose/question-pool.js";
 import type { SizedCorpus } from "../compose/sized-corpus.js";
-import type { Template } from "../compose/template.js";
+import { collapseWhitespace } from "../compose/whitespace.js";
 import type { QaRecord } from "../corpus/types.js";
+import { assertRendered, type ChatTemplate, userFrame } from "../prompt/chat-template.js";
+import { promptMessages } from "../prompt/messages.js";
+import type { Template } from "../prompt/user-template.js";
 import { Rng } from "../rng.js";
 import type { SampleRecordBase } from "../run/sample-record.js";
 import type { TokenCounter } from "../tokenizer/types.js";
@@ -22,7 +25,12 @@ export interface PlainOptions {
   /** G: tokens reserved for the answer; prompts are ≤ L − G tokens. */
   tokensToGenerate: number;
   seed: number;
+  /** The user message around the context (`{context}`, `{input}`). */
   template: Template;
+  /** Text of the system message; undefined = none. */
+  system: string | undefined;
+  /** The chat template the trainer applies: the budget is counted on its rendering of the messages. */
+  chatTemplate: ChatTemplate;
   placement: Placement;
   /** The original's `--remove_newline_tab`, applied before measuring. */
   removeNewlineTab: boolean;
@@ -68,9 +76,10 @@ export function isExactByConstruction(
 
 /**
  * Turn questions into plain long-context samples, in input order, `chunkSize` at a time so tokenizer calls are
- * batched. Every emitted prompt is ≤ L − G tokens: by construction when the tokenizer is newline-additive
- * (cached per-document counts plus one count of the last document with the template suffix), otherwise by
- * counting the rendered prompt and dropping fillers until it fits.
+ * batched. Every emitted prompt — the stored messages through the chat template, as the trainer renders them
+ * — is ≤ L − G tokens: by construction when the tokenizer is newline-additive (cached per-document counts
+ * plus one count of the last document with the template suffix), otherwise by counting the rendered prompt
+ * and dropping fillers until it fits.
  */
 export async function* synthesizePlain(
   ctx: PlainContext,
@@ -84,6 +93,7 @@ export async function* synthesizePlain(
     placement: options.placement,
     removeNewlineTab: options.removeNewlineTab,
     exact,
+    frame: userFrame(options.chatTemplate, promptMessages(options.system, "").slice(0, -1)),
   });
   await composer.init();
   for (let start = 0; start < items.length; start += chunkSize) {
@@ -136,12 +146,15 @@ export async function* synthesizePlain(
 }
 
 function plainRecord(b: Composed, item: WindowItem, options: PlainOptions, ctx: PlainContext): PlainRecord {
+  const prompt = promptMessages(options.system, b.user);
+  assertRendered(options.chatTemplate, prompt, b.text);
   const record: PlainRecord = {
     index: item.index,
     source_index: item.sourceIndex,
     id: item.qa.id,
+    kind: "plain",
     input: item.qa.question,
-    context: b.text,
+    context: options.removeNewlineTab ? collapseWhitespace(b.context) : b.context,
     answers: item.qa.answers,
     answer_aliases: item.qa.aliases,
     length: b.tokens + options.tokensToGenerate,
@@ -152,6 +165,9 @@ function plainRecord(b: Composed, item: WindowItem, options: PlainOptions, ctx: 
     dataset: options.dataset,
     seed: options.seed,
     placement: formatPlacement(options.placement),
+    chat_template: options.chatTemplate.name,
+    chat_template_hash: options.chatTemplate.hash,
+    prompt,
   };
   if (options.distractQuestions >= 0 && ctx.pool) {
     const rng = Rng.derive("distract", options.seed, options.dataset, options.maxSeqLength, item.sourceIndex);

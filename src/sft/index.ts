@@ -18,13 +18,15 @@ export {
 export { type CleanOptions, type CleanSummary, cleanOutputPath, cleanTraces } from "./clean.js";
 export { type CleanTextOptions, cleanText } from "./clean-text.js";
 export {
+  assistantTurn,
   type ConvertOptions,
   type ConvertSummary,
   convertOutputPath,
   convertToSwift,
-  DEFAULT_MODEL_TAG,
   type ResolvedConvertOptions,
+  type RowModel,
   resolveConvertOptions,
+  resolveRowModel,
 } from "./convert.js";
 export { type FilterSwiftOptions, type FilterSwiftSummary, filterSwift } from "./filter.js";
 export {
@@ -32,6 +34,7 @@ export {
   datasetOf,
   filteredOutputPath,
   maxSeqPrefix,
+  modelFileTag,
   swiftOutputStem,
 } from "./names.js";
 export {
@@ -41,6 +44,7 @@ export {
   type RolloutRecord,
   type RolloutTrajectory,
   readRolloutFile,
+  readRolloutModel,
 } from "./rollout-file.js";
 export type { SwiftMessage, SwiftRole, SwiftRow } from "./row.js";
 export { rankCorrect, selectBest } from "./select-best.js";

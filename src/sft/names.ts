@@ -32,6 +32,15 @@ export function cleanedOutputStem(inputStem: string, modelTag: string, file?: st
   return `${maxSeqPrefix(inputStem, file)}-${modelTag}-cleaned`;
 }
 
+/**
+ * A model name as a part of a file name: every "/" replaced by "_", as `rollout` names its output files.
+ *
+ * @example modelFileTag("Qwen/Qwen3-8B") === "Qwen_Qwen3-8B"
+ */
+export function modelFileTag(model: string): string {
+  return model.replaceAll("/", "_");
+}
+
 /** The file name without folder and extension. */
 export function fileStem(path: string): string {
   return basename(path, extname(path));

@@ -2,6 +2,7 @@ import { FieldReader } from "../corpus/fields.js";
 import { formatPlace, InputError } from "../errors.js";
 import { type ExportRecord, parseExportLine } from "../export/records.js";
 import { readJsonlTexts } from "../io/lines.js";
+import { readMessages } from "../prompt/messages.js";
 
 /** One scored trajectory as a rollout file holds it. */
 export interface RolloutTrajectory {
@@ -11,11 +12,15 @@ export interface RolloutTrajectory {
   em: number;
   f1: number;
   is_correct: number;
+  /** The thinking the server returned apart from `text`; absent when it returned none. */
+  reasoning_content?: string;
 }
 
 /** A record of a rollout output file: the input record plus its scored trajectories. */
 export interface RolloutRecord {
   record: ExportRecord & { sourceIndex: number; length: number };
+  /** The model that wrote the trajectories, as the rollout recorded it (e.g. `Qwen/Qwen3-8B`). */
+  model?: string;
   trajectories: RolloutTrajectory[];
 }
 
@@ -35,7 +40,8 @@ export type RolloutLine = { line: number; ok: true; value: RolloutRecord } | ({ 
  * The records of a rollout output file (`rollout` writes them: the input record, `model`, `trajectories`,
  * `num_correct`, `pass_rate`), streamed in file order. Blank lines are skipped; a line that is not JSON or
  * lacks a needed field (`id`, `input`, `answers`, the context, `source_index`, `length`, `trajectories` and
- * their scores) comes back as a {@link BadLine} so the caller can report it.
+ * their scores) comes back as a {@link BadLine} so the caller can report it. `model` and each trajectory's
+ * `reasoning_content` are optional; when present they must be strings (`null` counts as absent).
  */
 export async function* readRolloutFile(path: string): AsyncGenerator<RolloutLine> {
   try {
@@ -56,11 +62,23 @@ export async function* readRolloutFile(path: string): AsyncGenerator<RolloutLine
   }
 }
 
+/**
+ * The `model` of the first usable record of a rollout file that names one, with its 1-based line;
+ * `undefined` when no record does. Reads no further than that record.
+ */
+export async function readRolloutModel(path: string): Promise<{ model: string; line: number } | undefined> {
+  for await (const line of readRolloutFile(path))
+    if (line.ok && line.value.model !== undefined) return { model: line.value.model, line: line.line };
+  return undefined;
+}
+
 /** Parse one rollout line; throws an {@link InputError} naming the field at fault. */
 export function parseRolloutLine(text: string, place: { file: string; line: number }): RolloutRecord {
   const record = parseExportLine(text, undefined, place);
   const o = JSON.parse(text) as Record<string, unknown>;
   const f = new FieldReader(place).withId(record.id);
+  // What the rollout sent, when it was not the stored prompt (the answer-is prompt, another system message).
+  if (o.rollout_prompt !== undefined) record.prompt = readMessages(o.rollout_prompt, "rollout_prompt", f);
   if (record.sourceIndex === undefined)
     throw f.error("source_index", "expected a non-negative integer, but the field is missing");
   if (record.length === undefined)
@@ -69,7 +87,7 @@ export function parseRolloutLine(text: string, place: { file: string; line: numb
     const at = `trajectories[${i}]`;
     const r = f.object(t, at);
     const extracted = r.extracted_answer;
-    return {
+    const trajectory: RolloutTrajectory = {
       text: f.string(r.text, `${at}.text`),
       extracted_answer: extracted === null ? null : f.string(extracted, `${at}.extracted_answer`),
       sub_em: score(f, r.sub_em, `${at}.sub_em`),
@@ -77,9 +95,15 @@ export function parseRolloutLine(text: string, place: { file: string; line: numb
       f1: score(f, r.f1, `${at}.f1`),
       is_correct: score(f, r.is_correct, `${at}.is_correct`),
     };
+    const reasoning = f.optionalString(r.reasoning_content ?? undefined, `${at}.reasoning_content`);
+    if (reasoning !== undefined) trajectory.reasoning_content = reasoning;
+    return trajectory;
   });
+  const model = f.optionalString(o.model ?? undefined, "model");
+  if (model === "") throw f.error("model", "expected the name of the rollout model, got an empty string");
   return {
     record: { ...record, sourceIndex: record.sourceIndex, length: record.length },
+    ...(model === undefined ? {} : { model }),
     trajectories,
   };
 }

@@ -15,8 +15,8 @@ import { basename, extname, join } from "node:path";
 import { readCorpus, readIdList } from "../corpus/read.js";
 import type { FormatName } from "../corpus/types.js";
 import { ConfigError, InputError } from "../errors.js";
-import type { SystemPrompt } from "../export/verl-row.js";
 import { writeFileAtomic } from "../io/atomic.js";
+import type { SystemPrompt } from "../prompt/messages.js";
 import type { Extractor, ScoreMode } from "../scoring/index.js";
 import { type FilterRecord, toFilterRecords } from "./filter-convert.js";
 import {

@@ -1,16 +1,25 @@
 /**
- * Rollouts (reference §10.1, §10.3): for each input record, `n` completions from an OpenAI-compatible server,
- * scored with sub_em / em / f1. Resumable and crash-safe through a journal next to the output (see
+ * Rollouts (reference §10.1, §10.3): for each input record, `n` completions from an OpenAI-compatible server
+ * for its stored prompt (the one it was measured and is trained on), scored with sub_em / em / f1. When the
+ * rollout sends other messages (the answer-is prompt, another system message), the output record keeps
+ * them as `rollout_prompt`. Resumable and crash-safe through a journal next to the output (see
  * {@link JournalWriter}); the final file is written in input order, atomically, once every record is done.
  */
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { ConfigError, KeychainError, RemoteError } from "../errors.js";
-import { detectKind, type ExportKind, type ExportRecord, parseExportLine } from "../export/records.js";
-import type { SystemPrompt } from "../export/verl-row.js";
-import type { ChatMessage } from "../llm/index.js";
+import { type ExportKind, type ExportRecord, parseExportLine } from "../export/records.js";
+import { type ChatResult, chatN } from "../llm/index.js";
+import type { ChatMessage } from "../prompt/chat-template.js";
+import {
+  promptMessages,
+  SYSTEM_PROMPT_TEXTS,
+  type SystemPrompt,
+  samePrompt,
+  systemOf,
+  userOf,
+} from "../prompt/messages.js";
 import { ANSWER_IS_PROMPT_TEMPLATE, fillTemplate } from "../prompt/stage-templates.js";
-import { QWEN_ORZ_BOXED_SYSTEM, renderKeychainUser, renderPlainUser } from "../prompt/templates.js";
 import { type Extractor, type ScoredTrajectory, type ScoreMode, scoreTrajectory } from "../scoring/index.js";
 import type { StageDeps } from "./deps.js";
 import { runJournaled } from "./journaled-pool.js";
@@ -24,8 +33,14 @@ import {
 } from "./rollout-journal.js";
 import { fileExists, readStageInput, writeLinesAtomic } from "./stage-files.js";
 
-export type RolloutPrompt = "plain" | "answer-is" | "keychain" | "auto";
-export const ROLLOUT_PROMPTS: readonly RolloutPrompt[] = ["plain", "answer-is", "keychain", "auto"];
+/**
+ * - `stored`: the record's stored prompt, the one it was measured and is trained on (`auto`, and `plain` /
+ *   `keychain` on records of that kind, are older names for it).
+ * - `answer-is`: the non-thinking API prompt of the original's `run_api_all.py` around the record's context
+ *   and question (plain records); the messages sent are kept in the output as `rollout_prompt`.
+ */
+export type RolloutPrompt = "stored" | "answer-is" | "auto" | "plain" | "keychain";
+export const ROLLOUT_PROMPTS: readonly RolloutPrompt[] = ["stored", "answer-is", "auto", "plain", "keychain"];
 export const SYSTEM_PROMPTS: readonly SystemPrompt[] = ["none", "qwen_orz_boxed"];
 
 /** What callers write. */
@@ -41,9 +56,9 @@ export interface RolloutOptions {
   topP?: number;
   /** @default 4096 */
   maxTokens?: number;
-  /** @default "auto" (KeyChain prompt for KeyChain records, plain prompt otherwise) */
+  /** @default "stored" (each record's stored prompt) */
   prompt?: RolloutPrompt;
-  /** @default "none" */
+  /** Replace the system message: none or qwen_orz_boxed. @default the record's own */
   systemPrompt?: SystemPrompt;
   /** @default "answer-is" with the answer-is prompt, "thinking" otherwise */
   extractor?: Extractor;
@@ -64,8 +79,11 @@ export interface ResolvedRolloutOptions {
   temperature: number;
   topP: number | undefined;
   maxTokens: number;
-  prompt: RolloutPrompt;
-  systemPrompt: SystemPrompt;
+  prompt: "stored" | "answer-is";
+  /** Undefined: each record's own system message. */
+  systemPrompt: SystemPrompt | undefined;
+  /** `plain` / `keychain` when the prompt was named after a kind: every record must be of it. */
+  requiredKind: ExportKind | undefined;
   extractor: Extractor;
   mode: ScoreMode;
   startIdx: number;
@@ -88,8 +106,10 @@ export interface RolloutSummary {
   requests: number;
   promptTokens: number;
   completionTokens: number;
-  /** Trajectories with `content: null` (or missing choices), scored 0. */
+  /** Trajectories the server sent with `content: null`, scored 0. */
   emptyTrajectories: number;
+  /** Requests made again because the server returned fewer choices than `n` (included in `requests`). */
+  extraRequests: number;
   /** Records with at least one correct trajectory, over all records of the output. */
   anyCorrect: number;
   meanPassRate: number;
@@ -111,11 +131,12 @@ export function resolveRolloutOptions(o: RolloutOptions): ResolvedRolloutOptions
   const maxTokens = o.maxTokens ?? ROLLOUT_DEFAULTS.maxTokens;
   if (!Number.isInteger(maxTokens) || maxTokens < 1)
     problems.push(`max tokens must be a positive integer, got ${maxTokens}`);
-  const prompt = o.prompt ?? ROLLOUT_DEFAULTS.prompt;
-  if (!ROLLOUT_PROMPTS.includes(prompt))
-    problems.push(`prompt must be one of ${ROLLOUT_PROMPTS.join(", ")}, got ${JSON.stringify(prompt)}`);
-  const systemPrompt = o.systemPrompt ?? ROLLOUT_DEFAULTS.systemPrompt;
-  if (!SYSTEM_PROMPTS.includes(systemPrompt))
+  const named = o.prompt ?? ROLLOUT_DEFAULTS.prompt;
+  if (!ROLLOUT_PROMPTS.includes(named))
+    problems.push(`prompt must be stored or answer-is, got ${JSON.stringify(named)}`);
+  const prompt = named === "answer-is" ? "answer-is" : "stored";
+  const systemPrompt = o.systemPrompt;
+  if (systemPrompt !== undefined && !SYSTEM_PROMPTS.includes(systemPrompt))
     problems.push(`system prompt must be none or qwen_orz_boxed, got ${JSON.stringify(systemPrompt)}`);
   const startIdx = o.startIdx ?? ROLLOUT_DEFAULTS.startIdx;
   const endIdx = o.endIdx ?? ROLLOUT_DEFAULTS.endIdx;
@@ -132,6 +153,7 @@ export function resolveRolloutOptions(o: RolloutOptions): ResolvedRolloutOptions
     maxTokens,
     prompt,
     systemPrompt,
+    requiredKind: named === "plain" || named === "keychain" ? named : undefined,
     extractor: o.extractor ?? (prompt === "answer-is" ? "answer-is" : "thinking"),
     mode: o.mode ?? ROLLOUT_DEFAULTS.mode,
     startIdx,
@@ -147,39 +169,38 @@ export function rolloutOutputPath(o: Pick<ResolvedRolloutOptions, "input" | "mod
   return join(o.out, dataset, `${stem}-${o.model.replaceAll("/", "_")}.jsonl`);
 }
 
-/** The user message of a record under a prompt choice. */
-export function rolloutUserMessage(record: ExportRecord, prompt: RolloutPrompt): string {
-  const kind = prompt === "auto" ? (record.kind === "keychain" ? "keychain" : "plain") : prompt;
-  switch (kind) {
-    case "keychain":
-      return renderKeychainUser(record.promptVariant ?? "default", record.context, record.chainHead ?? "");
-    case "answer-is":
-      return fillTemplate(ANSWER_IS_PROMPT_TEMPLATE, { context: record.context, input: record.input });
-    default:
-      return renderPlainUser(record.context, record.input);
-  }
-}
-
-export function rolloutMessages(record: ExportRecord, o: ResolvedRolloutOptions): ChatMessage[] {
-  const user: ChatMessage = { role: "user", content: rolloutUserMessage(record, o.prompt) };
-  return o.systemPrompt === "qwen_orz_boxed"
-    ? [{ role: "system", content: QWEN_ORZ_BOXED_SYSTEM }, user]
-    : [user];
+/**
+ * The messages a rollout sends for a record: its stored prompt, or (`answer-is`) the answer-is user message;
+ * with `systemPrompt`, the system message replaced.
+ */
+export function rolloutMessages(
+  record: ExportRecord,
+  o: Pick<ResolvedRolloutOptions, "prompt" | "systemPrompt">,
+): ChatMessage[] {
+  const user =
+    o.prompt === "answer-is"
+      ? fillTemplate(ANSWER_IS_PROMPT_TEMPLATE, { context: record.context, input: record.input })
+      : userOf(record.prompt);
+  const system = o.systemPrompt === undefined ? systemOf(record.prompt) : SYSTEM_PROMPT_TEXTS[o.systemPrompt];
+  const messages = promptMessages(system, user);
+  return samePrompt(messages, record.prompt) ? record.prompt : messages;
 }
 
 /** The fields a rollout adds to an input record (key order as the original). */
 export function scoreRollout(
-  texts: readonly (string | null)[],
+  result: Pick<ChatResult, "choices" | "reasoning">,
   record: ExportRecord,
   o: ResolvedRolloutOptions,
 ): { model: string; trajectories: ScoredTrajectory[]; num_correct: number; pass_rate: number } {
-  const trajectories = Array.from({ length: o.n }, (_, k) =>
-    scoreTrajectory(texts[k] ?? "", record.answers, {
+  const trajectories = result.choices.map((text, k) => {
+    const reasoning = result.reasoning[k];
+    return scoreTrajectory(text ?? "", record.answers, {
       extractor: o.extractor,
       mode: o.mode,
       aliases: record.aliases,
-    }),
-  );
+      ...(reasoning === null || reasoning === undefined ? {} : { reasoning }),
+    });
+  });
   const numCorrect = trajectories.reduce((s, t) => s + t.is_correct, 0);
   return {
     model: o.model,
@@ -200,7 +221,7 @@ async function readInput(path: string): Promise<{ lines: InputLine[]; hash: stri
   let kind: ExportKind | undefined;
   const lines = input.lines.map(({ line, text }, index): InputLine => {
     const record = parseExportLine(text, kind, { file: path, line });
-    kind ??= detectKind(JSON.parse(text) as Record<string, unknown>);
+    kind ??= record.kind;
     return { index, text, record };
   });
   return { lines, hash: input.hash, size: input.size };
@@ -244,9 +265,14 @@ export async function runRollout(options: RolloutOptions, deps: RolloutDeps): Pr
     throw new ConfigError(
       `No records selected: "${o.input}" has ${input.lines.length} records, start ${o.startIdx}, end ${o.endIdx}.`,
     );
-  if (o.prompt === "keychain" && selected.some((l) => l.record.kind !== "keychain"))
+  const kind = selected[0]?.record.kind;
+  if (o.requiredKind !== undefined && kind !== o.requiredKind)
     throw new ConfigError(
-      `--prompt keychain needs KeyChain records, but "${o.input}" holds plain records (no distractor_context).`,
+      `--prompt ${o.requiredKind} needs ${o.requiredKind === "keychain" ? "KeyChain" : "plain"} records, but "${o.input}" holds ${kind === "keychain" ? "KeyChain" : "plain"} records.`,
+    );
+  if (o.prompt === "answer-is" && kind === "keychain")
+    throw new ConfigError(
+      `--prompt answer-is states the question, which KeyChain records hide behind their chain; "${o.input}" holds KeyChain records (use the stored prompt).`,
     );
   const summary: RolloutSummary = {
     outputPath,
@@ -254,6 +280,7 @@ export async function runRollout(options: RolloutOptions, deps: RolloutDeps): Pr
     resumed: 0,
     alreadyComplete: false,
     requests: 0,
+    extraRequests: 0,
     promptTokens: 0,
     completionTokens: 0,
     emptyTrajectories: 0,
@@ -288,7 +315,8 @@ export async function runRollout(options: RolloutOptions, deps: RolloutDeps): Pr
     requests: "Rollout",
     interrupted: (message) => new RolloutInterruptedError(message),
     work: async (line, signal) => {
-      const result = await deps.pool.chat(
+      const result = await chatN(
+        deps.pool,
         {
           model: o.model,
           messages: rolloutMessages(line.record, o),
@@ -299,11 +327,12 @@ export async function runRollout(options: RolloutOptions, deps: RolloutDeps): Pr
         },
         signal,
       );
-      summary.requests++;
+      summary.requests += 1 + result.extraRequests;
+      summary.extraRequests += result.extraRequests;
       summary.promptTokens += result.usage?.promptTokens ?? 0;
       summary.completionTokens += result.usage?.completionTokens ?? 0;
-      for (let k = 0; k < o.n; k++) if ((result.choices[k] ?? null) === null) summary.emptyTrajectories++;
-      return scoreRollout(result.choices, line.record, o);
+      for (const c of result.choices) if (c === null) summary.emptyTrajectories++;
+      return scoreRollout(result, line.record, o);
     },
   });
 
@@ -313,7 +342,9 @@ export async function runRollout(options: RolloutOptions, deps: RolloutDeps): Pr
       for (const line of selected) {
         const entry = done.get(line.index);
         if (entry === undefined) throw new Error(`rollout: record ${line.index} missing after the run`);
-        yield JSON.stringify({ ...(JSON.parse(line.text) as object), ...entry.r });
+        const sent = rolloutMessages(line.record, o);
+        const extra = sent === line.record.prompt ? {} : { rollout_prompt: sent };
+        yield JSON.stringify({ ...(JSON.parse(line.text) as object), ...extra, ...entry.r });
       }
     })(),
   );

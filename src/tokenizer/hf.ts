@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Tokenizer } from "tokenizers";
 import { ConfigError } from "../errors.js";
 import { analyseTokenizerJson } from "./additivity.js";
+import { readTokenizerChatTemplate, type TokenizerChatTemplate } from "./chat-config.js";
 import { contentHash, readModelFile } from "./model-file.js";
 import { jsSplitPattern, PieceMemo } from "./piece-memo.js";
 import { pooledMap } from "./pool.js";
@@ -33,7 +34,9 @@ export interface HfTokenizerOptions {
 
 /**
  * Loads a `tokenizer.json` (or a folder that holds one). Truncation and padding configured in the file
- * are switched off, so counts are of the whole text, and special tokens are never added.
+ * are switched off, so counts are of the whole text, and special tokens are never added (special tokens
+ * written in the text, such as `<|im_start|>`, are recognised as the model's tokenizer does). The chat
+ * template of the folder, when it has one, is read too.
  */
 export async function loadHfTokenizer(
   path: string,
@@ -54,7 +57,8 @@ export async function loadHfTokenizer(
   }
   tokenizer.disableTruncation();
   tokenizer.disablePadding();
-  return new HfCounter(tokenizer, `hf:${contentHash(bytes)}`, options.name ?? `hf:${path}`, json);
+  const chat = await readTokenizerChatTemplate(file);
+  return new HfCounter(tokenizer, `hf:${contentHash(bytes)}`, options.name ?? `hf:${path}`, json, chat);
 }
 
 /** `path` itself when it is a file, else `path/tokenizer.json`. */
@@ -83,6 +87,7 @@ class HfCounter implements HfTokenCounter {
     readonly id: string,
     readonly name: string,
     json: unknown,
+    readonly chatTemplate: TokenizerChatTemplate | undefined,
   ) {
     const verdict = analyseTokenizerJson(json);
     this.newlineAdditive = verdict.additive;

@@ -1,3 +1,5 @@
+import type { TokenizerChatTemplate } from "./chat-config.js";
+
 /**
  * A token counter. All counting excludes special tokens (no BOS/EOS, no chat template).
  * Methods are async because the fast backends batch on native threads and some count remotely.
@@ -29,6 +31,11 @@ export interface TokenCounter {
   countShort?(texts: readonly string[]): Promise<number[]>;
   /** Token ids (no special tokens). Remote counters may not support it and then throw. */
   encode(text: string): Promise<number[]>;
+  /**
+   * The chat template shipped with the tokenizer (Hugging Face folders: `chat_template.jinja` or
+   * `tokenizer_config.json`); undefined when it has none or the backend cannot know it.
+   */
+  readonly chatTemplate?: TokenizerChatTemplate | undefined;
   /** Release native or network resources. */
   close(): Promise<void>;
 }

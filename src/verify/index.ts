@@ -21,7 +21,6 @@ export {
   verifyFile,
 } from "./verify-file.js";
 export {
-  renderPrompt,
   VERIFY_CODES,
   type VerifyCode,
   type VerifyFailure,

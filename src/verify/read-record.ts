@@ -3,7 +3,8 @@
 import { FieldReader } from "../corpus/fields.js";
 import type { Place } from "../errors.js";
 import type { KeychainRecord } from "../keychain/record.js";
-import type { ChatTemplateName, KeychainPromptVariant } from "../prompt/templates.js";
+import type { ChatMessage } from "../prompt/chat-template.js";
+import { PROMPT_VARIANTS, readStoredPrompt } from "../prompt/messages.js";
 import { idPattern, parseTopology } from "./ids.js";
 
 /** The fields of a {@link KeychainRecord} that verification reads. */
@@ -30,10 +31,12 @@ export type VerifiableRecord = Pick<
   | "num_pairs"
   | "prompt_variant"
   | "chat_template"
->;
-
-const PROMPT_VARIANTS: readonly KeychainPromptVariant[] = ["default", "find-first"];
-const CHAT_TEMPLATES: readonly ChatTemplateName[] = ["none", "qwen_orz_boxed"];
+> & {
+  /** The stored prompt (rendered from the fields for records written before prompts were stored). */
+  prompt: ChatMessage[];
+  /** Absent in records written before hashes were kept. */
+  chat_template_hash?: string;
+};
 
 /**
  * Checks the types (and the enumerated values) of the fields verification reads; other fields are left
@@ -56,6 +59,13 @@ export function readVerifiableRecord(value: unknown, place: Place = {}): Verifia
   const topology = f.string(o.topology, "topology");
   if (!parseTopology(topology))
     throw f.error("topology", `expected chain or tree:B (B ≥ 1), got ${JSON.stringify(topology)}`);
+  const stored = readStoredPrompt(o, f.place);
+  if (stored.kind !== "keychain")
+    throw f.error(
+      "kind",
+      "expected a KeyChain record (verify checks KeyChain instances), got a plain record",
+    );
+  const hash = f.optionalString(o.chat_template_hash, "chat_template_hash");
   return {
     index: f.index(o.index, "index"),
     id,
@@ -79,6 +89,8 @@ export function readVerifiableRecord(value: unknown, place: Place = {}): Verifia
     gold_hashes: f.strings(o.gold_hashes, "gold_hashes"),
     num_pairs: f.index(o.num_pairs, "num_pairs"),
     prompt_variant: oneOf("prompt_variant", PROMPT_VARIANTS),
-    chat_template: oneOf("chat_template", CHAT_TEMPLATES),
+    chat_template: f.optionalString(o.chat_template, "chat_template") ?? "none",
+    prompt: stored.messages,
+    ...(hash === undefined ? {} : { chat_template_hash: hash }),
   };
 }

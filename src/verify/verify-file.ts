@@ -8,9 +8,10 @@ import { DEFAULT_LAYOUT, type PassageLayout } from "../compose/layout.js";
 import { parseJsonLine } from "../corpus/json-lines.js";
 import { ConfigError, InputError } from "../errors.js";
 import { readLines } from "../io/lines.js";
+import { type ChatTemplate, recordTemplate, resolveChatTemplate } from "../prompt/chat-template.js";
 import type { TokenCounter } from "../tokenizer/types.js";
 import { readVerifiableRecord, type VerifiableRecord } from "./read-record.js";
-import { renderPrompt, type VerifyCode, verifyRecord } from "./verify-record.js";
+import { type VerifyCode, verifyRecord } from "./verify-record.js";
 
 /** Which records get their rendered prompt re-counted: all, none, or every Nth (records 1, N+1, 2N+1, …). */
 export type RecountPolicy = "all" | "none" | number;
@@ -18,6 +19,9 @@ export type RecountPolicy = "all" | "none" | number;
 export interface VerifyFileOptions {
   /** Counter for re-counting prompts; required unless `recount` is `"none"`. */
   tokenizer?: TokenCounter;
+  /** Chat template to re-count through (`auto`, `none`, a preset, a file). @default each record's own
+   * (`chat_template`, checked against `chat_template_hash`) */
+  chatTemplate?: string;
   recount: RecountPolicy;
   /** How `context` renders its passages. @default DEFAULT_LAYOUT */
   layout?: PassageLayout;
@@ -105,11 +109,27 @@ export async function verifyFile(path: string, options: VerifyFileOptions): Prom
   let pending: Pending[] = [];
   let toCount = 0;
 
+  const templates = new Map<string, ChatTemplate>();
+  const forced =
+    options.chatTemplate !== undefined && tokenizer
+      ? await resolveChatTemplate(options.chatTemplate, tokenizer)
+      : undefined;
+  const render = async (record: VerifiableRecord): Promise<string> => {
+    const template =
+      forced ??
+      (await recordTemplate(
+        record.chat_template,
+        record.chat_template_hash,
+        tokenizer as TokenCounter,
+        templates,
+      ));
+    return template.render(record.prompt);
+  };
   const flush = async () => {
     const batch = pending;
     pending = [];
     toCount = 0;
-    const prompts = batch.filter((p) => p.recount).map((p) => renderPrompt(p.record));
+    const prompts = await Promise.all(batch.filter((p) => p.recount).map((p) => render(p.record)));
     const counts = prompts.length > 0 && tokenizer ? await tokenizer.countBatch(prompts) : [];
     let c = 0;
     for (const p of batch) {

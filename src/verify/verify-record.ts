@@ -6,14 +6,8 @@
 
 import { DEFAULT_LAYOUT, type PassageLayout } from "../compose/layout.js";
 import { InputError } from "../errors.js";
-import {
-  type ChatTemplateName,
-  chatParts,
-  type KeychainPromptVariant,
-  keychainUserParts,
-  renderChat,
-  renderKeychainUser,
-} from "../prompt/templates.js";
+import { renderUserMessage, userOf } from "../prompt/messages.js";
+import { type KeychainPromptVariant, keychainUserParts } from "../prompt/templates.js";
 import {
   checkBudget,
   checkChainCount,
@@ -30,6 +24,7 @@ import type { VerifiableRecord } from "./read-record.js";
 
 /** Failure codes, in the order the checks run. */
 export const VERIFY_CODES = [
+  "prompt",
   "pairs_parse",
   "removal",
   "duplicate_key",
@@ -58,40 +53,38 @@ export interface VerifyResult {
 export interface VerifyOptions {
   /** How `context` renders its passages (to find the gold documents). @default DEFAULT_LAYOUT */
   layout?: PassageLayout;
-  /** Tokens of the rendered prompt ({@link renderPrompt}), counted outside; when given it must equal
-   * `prompt_length`. @default undefined (no recount) */
+  /** Tokens of the stored prompt through the record's chat template, counted outside; when given it must
+   * equal `prompt_length`. @default undefined (no recount) */
   promptTokens?: number;
 }
 
 /** How many problems of one code a message lists before "and N more". */
 const SHOWN = 1;
 
-/** The prompt the model reads: the KeyChain user message through the record's chat template. */
-export function renderPrompt(
-  record: Pick<
-    VerifiableRecord,
-    "prompt_variant" | "chat_template" | "distractor_context" | "chain_head_with_question"
-  >,
+/** The KeyChain user message the record's fields render to: the stored prompt must hold exactly this. */
+function expectedUser(
+  record: Pick<VerifiableRecord, "prompt_variant" | "distractor_context" | "chain_head_with_question">,
 ): string {
-  return renderChat(
-    record.chat_template as ChatTemplateName,
-    renderKeychainUser(
-      record.prompt_variant as KeychainPromptVariant,
-      record.distractor_context,
-      record.chain_head_with_question,
-    ),
+  return renderUserMessage(
+    {
+      kind: "keychain",
+      variant: record.prompt_variant as KeychainPromptVariant,
+      chainHead: record.chain_head_with_question,
+    },
+    record.distractor_context,
   );
 }
 
-/** The prompt text before the context (chat template and instruction): a pair may start the context when this
- * ends with a newline. */
-function promptTextBefore(
-  record: Pick<VerifiableRecord, "prompt_variant" | "chat_template" | "chain_head_with_question">,
-): string {
-  return (
-    chatParts(record.chat_template as ChatTemplateName).prefix +
-    keychainUserParts(record.prompt_variant as KeychainPromptVariant, record.chain_head_with_question).prefix
-  );
+/** Where the stored user message first differs from the rendering of the fields, or nothing. */
+function checkPrompt(record: VerifiableRecord): string[] {
+  const stored = userOf(record.prompt);
+  const expected = expectedUser(record);
+  if (stored === expected) return [];
+  let at = 0;
+  while (at < stored.length && stored[at] === expected[at]) at++;
+  return [
+    `the stored prompt's user message differs from the instruction around distractor_context and the start key at character ${at} (${stored.length} vs ${expected.length} characters)`,
+  ];
 }
 
 /**
@@ -115,10 +108,14 @@ export function verifyRecord(record: VerifiableRecord, options: VerifyOptions = 
   const layout = options.layout ?? DEFAULT_LAYOUT;
   const scan = scanInsertions(record.distractor_context, record.context, {
     layout,
-    leadingLine: promptTextBefore(record).endsWith("\n"),
+    leadingLine: keychainUserParts(
+      record.prompt_variant as KeychainPromptVariant,
+      record.chain_head_with_question,
+    ).prefix.endsWith("\n"),
   });
   const index = indexPairs(record, scan.pairs, idFormat);
   const problems: Record<VerifyCode, string[]> = {
+    prompt: checkPrompt(record),
     pairs_parse: [
       ...scan.parse.map((p) => `offset ${p.at}: ${p.message}`),
       ...scan.pairs

@@ -91,12 +91,14 @@ describe("api-test", () => {
     dir = await mkdtemp(join(tmpdir(), "api-test-"));
     const file = join(dir, "in.jsonl");
     const plain = {
+      id: "p",
       input: "Who? [gold: Ada]",
       context: "Passage 1:\nAda.",
       answers: ["Ada"],
       answer_aliases: [],
     };
     const keychain = {
+      id: "k",
       input: "Where? [gold: Rome]",
       context: "c",
       answers: ["Rome"],
@@ -109,7 +111,9 @@ describe("api-test", () => {
     expect(out).toContain("[0] ✓ q: Who? [gold: Ada] gold=Ada → Ada");
     expect(out).toContain("[1] ✓ q: Where? [gold: Rome] gold=Rome → Rome");
     expect(out).toContain("correct 2/2");
-    expect(server.requests[1]?.body?.messages[1]?.content).toContain("starting from k1.");
+    // Records from before prompts were stored: their prompt rendered from the fields, no system message.
+    expect(server.requests[1]?.body?.messages).toHaveLength(1);
+    expect(server.requests[1]?.body?.messages[0]?.content).toContain("starting from k1.");
   });
 
   it("names the field of an input file of the wrong kind", async () => {
@@ -117,7 +121,9 @@ describe("api-test", () => {
     const file = join(dir, "wrong.jsonl");
     await writeFile(file, `${JSON.stringify({ text: "x", gold: ["y"] })}\n`);
     const { error } = await run(["--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--input", file]);
-    expect(String(error)).toMatch(/wrong\.jsonl" line 1, field "input".*plain or KeyChain/);
+    expect(String(error)).toMatch(
+      /wrong\.jsonl" line 1, field "id": expected a string, but the field is missing/,
+    );
   });
 
   it("fails with a clear message on 401", async () => {

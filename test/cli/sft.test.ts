@@ -31,25 +31,25 @@ describe("keychain-synth sft", () => {
     expect(convert.err).toBe("");
     expect(convert.code).toBe(0);
     expect(convert.out).toMatchInlineSnapshot(`
-      "trajectories/hotpotqa/train-num_sample_3-max_seq_4096-qwen14b_ckpt.jsonl: 3 records → 6 rows (2 empty trajectories skipped) → sft/hotpotqa/train-num_sample_3-max_seq_4096-LoongRL-14b-swift.jsonl
-      trajectories/musique/dev-num_sample_2-max_seq_8192-qwen14b_ckpt.jsonl: 2 records → 4 rows (0 empty trajectories skipped) → sft/musique/dev-num_sample_2-max_seq_8192-LoongRL-14b-swift.jsonl
+      "trajectories/hotpotqa/train-num_sample_3-max_seq_4096-qwen14b_ckpt.jsonl: 3 records → 6 rows (2 empty trajectories skipped) → sft/hotpotqa/train-num_sample_3-max_seq_4096-qwen14b_ckpt-swift.jsonl
+      trajectories/musique/dev-num_sample_2-max_seq_8192-qwen14b_ckpt.jsonl: 2 records → 4 rows (0 empty trajectories skipped) → sft/musique/dev-num_sample_2-max_seq_8192-qwen14b_ckpt-swift.jsonl
       "
     `);
     const filter = run(
       "sft",
       "filter",
-      "sft/hotpotqa/train-num_sample_3-max_seq_4096-LoongRL-14b-swift.jsonl",
-      "sft/musique/dev-num_sample_2-max_seq_8192-LoongRL-14b-swift.jsonl",
+      "sft/hotpotqa/train-num_sample_3-max_seq_4096-qwen14b_ckpt-swift.jsonl",
+      "sft/musique/dev-num_sample_2-max_seq_8192-qwen14b_ckpt-swift.jsonl",
     );
     expect(filter.code).toBe(0);
     expect(filter.out).toMatchInlineSnapshot(`
-      "sft/hotpotqa/train-num_sample_3-max_seq_4096-LoongRL-14b-swift.jsonl: 3 questions, 2 kept, 1 dropped (no correct row) → sft/hotpotqa/train-num_sample_3-max_seq_4096-LoongRL-14b-swift-filtered.jsonl
-      sft/musique/dev-num_sample_2-max_seq_8192-LoongRL-14b-swift.jsonl: 2 questions, 2 kept, 0 dropped (no correct row) → sft/musique/dev-num_sample_2-max_seq_8192-LoongRL-14b-swift-filtered.jsonl
+      "sft/hotpotqa/train-num_sample_3-max_seq_4096-qwen14b_ckpt-swift.jsonl: 3 questions, 2 kept, 1 dropped (no correct row) → sft/hotpotqa/train-num_sample_3-max_seq_4096-qwen14b_ckpt-swift-filtered.jsonl
+      sft/musique/dev-num_sample_2-max_seq_8192-qwen14b_ckpt-swift.jsonl: 2 questions, 2 kept, 0 dropped (no correct row) → sft/musique/dev-num_sample_2-max_seq_8192-qwen14b_ckpt-swift-filtered.jsonl
       "
     `);
     const filtered = (
       await readFile(
-        join(sandbox.dir, "sft/hotpotqa/train-num_sample_3-max_seq_4096-LoongRL-14b-swift-filtered.jsonl"),
+        join(sandbox.dir, "sft/hotpotqa/train-num_sample_3-max_seq_4096-qwen14b_ckpt-swift-filtered.jsonl"),
         "utf8",
       )
     )
@@ -63,14 +63,14 @@ describe("keychain-synth sft", () => {
     const validate = run(
       "sft",
       "validate",
-      "sft/hotpotqa/train-num_sample_3-max_seq_4096-LoongRL-14b-swift-filtered.jsonl",
+      "sft/hotpotqa/train-num_sample_3-max_seq_4096-qwen14b_ckpt-swift-filtered.jsonl",
       "-t",
       "approx",
       "-q",
     );
     expect(validate.code).toBe(0);
     expect(validate.out).toMatchInlineSnapshot(`
-      "sft/hotpotqa/train-num_sample_3-max_seq_4096-LoongRL-14b-swift-filtered.jsonl: 2 rows, valid
+      "sft/hotpotqa/train-num_sample_3-max_seq_4096-qwen14b_ckpt-swift-filtered.jsonl: 2 rows, valid
         tokens            min    mean     p50     p95     max
         conversation       34      41      34      47      47
         assistant           7      10       7      12      12
@@ -81,41 +81,31 @@ describe("keychain-synth sft", () => {
   it("convert twice gives byte-identical files", async () => {
     expect(run("sft", "convert", KEYCHAIN, "-o", "det1").code).toBe(0);
     expect(run("sft", "convert", KEYCHAIN, "-o", "det2").code).toBe(0);
-    const name = "dev-num_sample_2-max_seq_8192-LoongRL-14b-swift.jsonl";
+    const name = "dev-num_sample_2-max_seq_8192-qwen14b_ckpt-swift.jsonl";
     expect(await readFile(join(sandbox.dir, "det1", name), "utf8")).toBe(
       await readFile(join(sandbox.dir, "det2", name), "utf8"),
     );
   });
 
   it("clean reports a trajectory without </think> and goes on; --keep-boxed keeps the box", async () => {
-    const r = run(
-      "sft",
-      "clean",
-      PLAIN,
-      KEYCHAIN,
-      "-o",
-      "clean",
-      "--keep-boxed",
-      "--system-prompt",
-      "qwen_orz_boxed",
-    );
+    const r = run("sft", "clean", PLAIN, KEYCHAIN, "-o", "clean", "--keep-boxed");
     expect(r.code).toBe(0);
     expect(r.out).toMatchInlineSnapshot(`
-      "trajectories/hotpotqa/train-num_sample_3-max_seq_4096-qwen14b_ckpt.jsonl: 3 records → 1 rows (1 without a correct trajectory, 1 whose correct trajectories all lack </think>) → clean/train-num_sample_3-max_seq_4096-LoongRL-14b-cleaned.jsonl
-      trajectories/musique/dev-num_sample_2-max_seq_8192-qwen14b_ckpt.jsonl: 2 records → 2 rows (0 without a correct trajectory, 0 whose correct trajectories all lack </think>) → clean/dev-num_sample_2-max_seq_8192-LoongRL-14b-cleaned.jsonl
+      "trajectories/hotpotqa/train-num_sample_3-max_seq_4096-qwen14b_ckpt.jsonl: 3 records → 1 rows (1 without a correct trajectory, 1 whose correct trajectories all lack </think>) → clean/train-num_sample_3-max_seq_4096-qwen14b_ckpt-cleaned.jsonl
+      trajectories/musique/dev-num_sample_2-max_seq_8192-qwen14b_ckpt.jsonl: 2 records → 2 rows (0 without a correct trajectory, 0 whose correct trajectories all lack </think>) → clean/dev-num_sample_2-max_seq_8192-qwen14b_ckpt-cleaned.jsonl
       "
     `);
     expect(r.err).toBe(`${PLAIN}:3: source_index 12: correct trajectory 0 has no </think>; passed over\n`);
     const row = JSON.parse(
       (
         await readFile(
-          join(sandbox.dir, "clean/train-num_sample_3-max_seq_4096-LoongRL-14b-cleaned.jsonl"),
+          join(sandbox.dir, "clean/train-num_sample_3-max_seq_4096-qwen14b_ckpt-cleaned.jsonl"),
           "utf8",
         )
       ).trim(),
     ) as { messages: { role: string; content: string }[] };
-    expect(row.messages.map((m) => m.role)).toEqual(["system", "user", "assistant"]);
-    expect(row.messages[2]?.content).toBe("<think>The passage says Paris.</think>\\boxed{Paris}");
+    expect(row.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
+    expect(row.messages[1]?.content).toBe("<think>The passage says Paris.</think>\\boxed{Paris}");
   });
 
   it("bad lines are listed with line numbers and fail the run unless --allow-bad-lines", async () => {
@@ -145,6 +135,47 @@ describe("keychain-synth sft", () => {
         "--allow-bad-lines",
       ).code,
     ).toBe(0);
+  });
+
+  it("--model-tag overrides the recorded model in the rows and the output name", async () => {
+    const r = run("sft", "convert", KEYCHAIN, "-o", "tagged", "--model-tag", "my-sft");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("→ tagged/dev-num_sample_2-max_seq_8192-my-sft-swift.jsonl");
+    const rows = (
+      await readFile(join(sandbox.dir, "tagged/dev-num_sample_2-max_seq_8192-my-sft-swift.jsonl"), "utf8")
+    )
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { model: string });
+    expect(rows.map((row) => row.model)).toEqual(["my-sft", "my-sft", "my-sft", "my-sft"]);
+  });
+
+  it("a rollout file whose records name no model needs --model-tag (exit 2)", async () => {
+    const lines = (await readFile(join(sandbox.dir, KEYCHAIN), "utf8")).trim().split("\n");
+    const untagged = lines.map((line) => {
+      const { model: _, ...rest } = JSON.parse(line) as Record<string, unknown>;
+      return JSON.stringify(rest);
+    });
+    await writeFile(
+      join(sandbox.dir, "trajectories/musique/untagged-max_seq_8192-x.jsonl"),
+      `${untagged.join("\n")}\n`,
+    );
+    const r = run("sft", "clean", "trajectories/musique/untagged-max_seq_8192-x.jsonl", "-o", "untagged");
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      'keychain-synth: No record of "trajectories/musique/untagged-max_seq_8192-x.jsonl" names the model that wrote it (no "model" field): pass --model-tag (modelTag) to label its rows.\n',
+    );
+    const tagged = run(
+      "sft",
+      "clean",
+      "trajectories/musique/untagged-max_seq_8192-x.jsonl",
+      "-o",
+      "untagged",
+      "--model-tag",
+      "t",
+    );
+    expect(tagged.code).toBe(0);
+    expect(tagged.out).toContain("→ untagged/untagged-max_seq_8192-t-cleaned.jsonl");
   });
 
   it("validate lists errors as file:line: message and exits 1", async () => {
@@ -185,10 +216,10 @@ describe("keychain-synth sft", () => {
     ],
     [["sft", "convert", "trajectories/hotpotqa/x.jsonl"], /its name has no "max_seq_<N>" part/],
     [
-      ["sft", "convert", PLAIN, "--system", "S", "--system-prompt", "qwen_orz_boxed"],
-      /either --system TEXT or --system-prompt NAME/,
+      ["sft", "convert", PLAIN, "--system", "S"],
+      /--system is no longer needed: each row holds the prompt stored in the rollout file/,
     ],
-    [["sft", "convert", PLAIN, "--prompt", "nope"], /--prompt must be one of/],
+    [["sft", "convert", PLAIN, "--prompt", "keychain"], /--prompt is no longer needed/],
   ])("configuration errors exit 2: %j", (args, message) => {
     const r = run(...args);
     expect(r.code).toBe(2);

@@ -62,7 +62,9 @@ describe("keychain-synth export verl", () => {
   });
 
   it.each([
-    [["--system-prompt", "chatml"], /--system-prompt must be none or qwen_orz_boxed, got "chatml"/],
+    [["--system-prompt", "chatml"], /Unknown system prompt "chatml": use none \| qwen_orz_boxed \| @FILE/],
+    [["--remeasure"], /remeasure needs a tokenizer/],
+    [["--chat-template", "auto"], /chatTemplate "auto" \(the tokenizer's own template\) needs a tokenizer/],
     [["--prompt-variant", "1line"], /--prompt-variant must be default or find-first, got "1line"/],
     [["--valid-size", "-3"], /--valid-size expects an integer ≥ 0, got "-3"/],
   ])("rejects %j with a ConfigError", async (args, message) => {

@@ -5,7 +5,10 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, InputError } from "../../src/errors.js";
 import { type ExportVerlOptions, exportVerl } from "../../src/export/verl.js";
+import { presetTemplate } from "../../src/prompt/chat-template.js";
+import { promptMessages } from "../../src/prompt/messages.js";
 import { QWEN_ORZ_BOXED_SYSTEM, renderKeychainUser, renderPlainUser } from "../../src/prompt/templates.js";
+import { approxTokens, createApproxCounter } from "../../src/tokenizer/approx.js";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/export");
 const KEYCHAIN = join(FIXTURES, "keychain.jsonl");
@@ -134,16 +137,79 @@ describe("exportVerl, KeyChain records", () => {
     }
   });
 
-  it("puts the qwen_orz_boxed system message first and appends new aliases with --with-aliases", async () => {
+  it("refuses a system prompt the records were not measured with; re-measures on request and drops rows over budget", async () => {
+    const refused = await run({ input: KEYCHAIN, systemPrompt: "qwen_orz_boxed" }).catch((e) => e);
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect(refused.message).toContain("8 of 8 records");
+    expect(refused.message).toContain("built with no system message, asked a different one");
+    const tokenizer = createApproxCounter();
+    const template = presetTemplate("qwen_orz_boxed");
+    // Even rows are built full (prompt_length = their budget), so the system message pushes them over.
+    const records = (await jsonl(KEYCHAIN)).map((r, i) => {
+      if (i % 2 === 1) return r;
+      const full = approxTokens((r.prompt as { content: string }[])[0]?.content ?? "");
+      return { ...r, prompt_length: full, length: full + 100, target_length: full + 100 };
+    });
+    const input = join(dir, "tight.jsonl");
+    await writeFile(input, records.map((r) => JSON.stringify(r)).join("\n"));
+    // Each row's budget is what its record was built for: target_length − G.
+    const counts = records.map((r) =>
+      approxTokens(
+        template.render(
+          promptMessages(QWEN_ORZ_BOXED_SYSTEM, (r.prompt as { content: string }[])[0]?.content ?? ""),
+        ),
+      ),
+    );
+    const budgets = records.map(
+      (r) => (r.target_length as number) - ((r.length as number) - (r.prompt_length as number)),
+    );
     const { result } = await run({
-      input: KEYCHAIN,
+      input,
+      systemPrompt: "qwen_orz_boxed",
+      chatTemplate: "qwen_orz_boxed",
+      remeasure: true,
+      tokenizer,
+      withAliases: true,
+      endIndex: 8,
+    });
+    const over = counts.filter((c, i) => c > (budgets[i] as number)).length;
+    expect(result.remeasured).toBe(8);
+    expect(result.dropped).toHaveLength(over);
+    expect(result.train).toBe(8 - over);
+    const train = await readParquet(result.files[0] as string);
+    expect(train).toHaveLength(8 - over);
+    for (const row of train) {
+      const i = records.findIndex((r) => r.id === row.id);
+      expect(Number(row.prompt_length)).toBe(counts[i]);
+      expect(Number(row.prompt_length)).toBeLessThanOrEqual(budgets[i] as number);
+    }
+    expect(over).toBe(4);
+    expect(result.dropped.map((d) => d.line)).toEqual([1, 3, 5, 7]);
+
+    // Records built with the system message are written as they are.
+    const withSystem = join(dir, "with-system.jsonl");
+    await writeFile(
+      withSystem,
+      records
+        .map((r) =>
+          JSON.stringify({
+            ...r,
+            prompt: promptMessages(
+              QWEN_ORZ_BOXED_SYSTEM,
+              (r.prompt as { content: string }[])[0]?.content ?? "",
+            ),
+          }),
+        )
+        .join("\n"),
+    );
+    const { result: kept } = await run({
+      input: withSystem,
       systemPrompt: "qwen_orz_boxed",
       withAliases: true,
       endIndex: 8,
     });
-    const records = await jsonl(KEYCHAIN);
-    const train = await readParquet(result.files[0] as string);
-    const row = train[1] as {
+    expect(kept.remeasured).toBe(0);
+    const row = (await readParquet(kept.files[0] as string))[1] as {
       prompt: { role: string; content: string }[];
       reward_model: { ground_truth: string[] };
     };
@@ -156,8 +222,8 @@ describe("exportVerl, KeyChain records", () => {
     ]);
     expect(records[1]?.answer_aliases).toEqual(["Chief of Protocol of the United States"]);
     // All rows in train, so test and valid are empty but valid files with the schema.
-    expect(result).toMatchObject({ train: 8, test: 0, valid: 0 });
-    for (const f of result.files.slice(1)) {
+    expect(kept).toMatchObject({ train: 8, test: 0, valid: 0 });
+    for (const f of kept.files.slice(1)) {
       expect(await readParquet(f)).toEqual([]);
       expect(await describeParquet(f)).toEqual(EXPECTED_TYPES);
     }
@@ -177,9 +243,9 @@ describe("exportVerl, KeyChain records", () => {
     expect(row.prompt[0]?.content.endsWith("\nFind the correct question first, then answer it.")).toBe(true);
 
     const err = await run({ input: KEYCHAIN_FIND_FIRST, promptVariant: "default" }).catch((e) => e);
-    expect(err).toBeInstanceOf(InputError);
+    expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toMatch(
-      /line 1 \(id "[0-9a-f]+"\), field "prompt_variant": .*"find-first".*"default"/,
+      /^3 of 3 records of ".*keychain-find-first.jsonl" were not measured for the prompt this export asks for, so their prompt_length would not hold in the trainer; first: line 1 \(id "[0-9a-f]+"\): built with prompt variant "find-first", asked "default"\. Pass --remeasure/,
     );
   });
 });
@@ -304,7 +370,7 @@ describe("exportVerl errors", () => {
     [
       "plain after KeyChain",
       `${JSON.stringify({ id: "k", input: "Q", answers: ["a"], distractor_context: "c", chain_head_with_question: "h" })}\n${plainLine()}`,
-      /line 2 \(id "q1"\), field "distractor_context": expected a KeyChain record/,
+      /line 2 \(id "q1"\), field "kind": expected a KeyChain record/,
     ],
     [
       "KeyChain head not a string",

@@ -77,15 +77,16 @@ describe("loadGrowConfig", () => {
         temperature: 0.6,
         topP: undefined,
         maxTokens: 4096,
-        prompt: "auto",
-        systemPrompt: "none",
+        prompt: "stored",
+        systemPrompt: undefined,
         extractor: undefined,
         mode: "default",
         concurrency: 8,
         timeoutMs: 600000,
         retries: 5,
       },
-      sft: { mode: "filter", modelTag: "LoongRL-14b", keepBoxed: false, system: undefined },
+      // The rows are labelled with the model that made them.
+      sft: { mode: "filter", modelTag: "qwen", keepBoxed: false },
     });
   });
 
@@ -111,7 +112,7 @@ sft: {keep_boxed: true}
         existing.pattern: expected a file pattern with "{dataset}" and "{length}", e.g. "{dataset}/x-max_seq_{length}-*.jsonl", got "no-placeholders.jsonl" (line 6)
         oversample: expected a number ≥ 1, got 0.5 (line 7)
         rollout.base_url: required: a URL or a list of URLs (line 9)
-        rollout.prompt: expected "plain" or "answer-is" or "keychain" or "auto", got "fancy" (line 9)
+        rollout.prompt: expected "stored" or "answer-is" or "auto" or "plain" or "keychain", got "fancy" (line 9)
         rollout.shuffle: unknown key (line 9)
         sft.keep_boxed: applies only with mode "clean" (line 10)"
     `);

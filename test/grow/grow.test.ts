@@ -226,10 +226,10 @@ describe("runGrow", () => {
     expect(result.failed).toEqual([]);
     const merged = join(config.out, "merged", "toy");
     expect((await readdir(merged)).sort()).toEqual([
-      "train-num_sample_20-max_seq_128-LoongRL-14b-cleaned.jsonl",
+      "train-num_sample_20-max_seq_128-toy-model-cleaned.jsonl",
       "train-num_sample_20-max_seq_64-LoongRL-14b-swift-filtered.jsonl",
     ]);
-    const a = await readJsonl(join(merged, "train-num_sample_20-max_seq_128-LoongRL-14b-cleaned.jsonl"));
+    const a = await readJsonl(join(merged, "train-num_sample_20-max_seq_128-toy-model-cleaned.jsonl"));
     const b = await readJsonl(
       join(merged, "train-num_sample_20-max_seq_64-LoongRL-14b-swift-filtered.jsonl"),
     );

@@ -18,7 +18,14 @@ import {
   synthesizeKeychain,
 } from "../../src/keychain/synthesize.js";
 import type { WindowItem } from "../../src/plain/synthesize.js";
-import { renderChat, renderKeychainUser } from "../../src/prompt/templates.js";
+import {
+  type ChatTemplate,
+  NO_CHAT_TEMPLATE,
+  presetTemplate,
+  resolveChatTemplate,
+} from "../../src/prompt/chat-template.js";
+import { promptMessages, renderUserMessage } from "../../src/prompt/messages.js";
+import { QWEN_ORZ_BOXED_SYSTEM } from "../../src/prompt/templates.js";
 import { Rng } from "../../src/rng.js";
 import { resolveTokenizer } from "../../src/tokenizer/resolve.js";
 import type { TokenCounter } from "../../src/tokenizer/types.js";
@@ -68,7 +75,8 @@ function options(over: Partial<KeychainOptions> = {}): KeychainOptions {
     topology: parseTopology("chain"),
     distractorQuestions: 10,
     promptVariant: "default",
-    chatTemplate: "none",
+    system: undefined,
+    chatTemplate: NO_CHAT_TEMPLATE,
     checkBudget: "all",
     ...over,
   };
@@ -100,11 +108,15 @@ function solve(r: KeychainRecord): { question: string; path: string[] } {
   return { question: v, path };
 }
 
-const promptOf = (r: KeychainRecord) =>
-  renderChat(
-    r.chat_template as "none",
-    renderKeychainUser(r.prompt_variant as "default", r.distractor_context, r.chain_head_with_question),
+/** The stored prompt through the record's template; the stored user message must be the rendering of its fields. */
+const promptOf = (r: KeychainRecord, template: ChatTemplate = NO_CHAT_TEMPLATE) => {
+  const user = renderUserMessage(
+    { kind: "keychain", variant: r.prompt_variant as "default", chainHead: r.chain_head_with_question },
+    r.distractor_context,
   );
+  expect(r.prompt.at(-1)).toEqual({ role: "user", content: user });
+  return template.render(r.prompt);
+};
 
 describe("synthesizeKeychain", () => {
   it("builds solvable instances within budget whose pairs remove cleanly (word counter)", async () => {
@@ -131,19 +143,33 @@ describe("synthesizeKeychain", () => {
   it("is exact and within budget under the real Qwen3 tokenizer, with the chat template counted", async () => {
     const counter = await resolveTokenizer("qwen3");
     const { ctx, qas } = await setup(counter);
-    for (const chatTemplate of ["none", "qwen_orz_boxed"] as const) {
+    const own = await resolveChatTemplate("auto", counter);
+    const cases: [ChatTemplate, string | undefined][] = [
+      [NO_CHAT_TEMPLATE, undefined],
+      [presetTemplate("qwen_orz_boxed"), undefined],
+      [own, undefined],
+      [own, QWEN_ORZ_BOXED_SYSTEM],
+    ];
+    for (const [chatTemplate, system] of cases) {
       const recs = await records(
         synthesizeKeychain(
           ctx,
           items(qas, 0, 8),
-          options({ chatTemplate, maxSeqLength: 4096, chains: 6, promptVariant: "find-first" }),
+          options({ chatTemplate, system, maxSeqLength: 4096, chains: 6, promptVariant: "find-first" }),
         ),
       );
+      expect(recs.length).toBeGreaterThan(0);
       for (const r of recs) {
-        expect(await counter.count(promptOf(r))).toBe(r.prompt_length);
+        const text = promptOf(r, chatTemplate);
+        // The templated count: the token ids the tokenizer gives for the rendered template string.
+        expect((await counter.encode(text)).length).toBe(r.prompt_length);
         expect(r.prompt_length).toBeLessThanOrEqual(3996);
         expect(r.prompt_length / 3996).toBeGreaterThan(0.97);
-        if (chatTemplate !== "none") expect(promptOf(r)).toMatch(/^<\|im_start\|>system\n/);
+        expect(r.chat_template).toBe(chatTemplate.name);
+        expect(r.chat_template_hash).toBe(chatTemplate.hash);
+        expect(r.prompt).toEqual(promptMessages(system, r.prompt.at(-1)?.content ?? ""));
+        if (chatTemplate.name !== "none") expect(text).toMatch(/^<\|im_start\|>/);
+        if (system) expect(text).toContain(`<|im_start|>system\n${system}<|im_end|>`);
       }
     }
     await counter.close();

@@ -119,6 +119,43 @@ describe("createChatPool against a real server", () => {
     expect(result.choices).toEqual([null, null]);
   });
 
+  it.each<[string, OpenAIServerOptions["messageFields"], (string | null)[]]>([
+    ["no reasoning field", undefined, [null, null]],
+    [
+      "reasoning_content (vLLM, SGLang)",
+      (_, c) => ({ reasoning_content: `think ${c}` }),
+      ["think 0", "think 1"],
+    ],
+    ["reasoning (newer vLLM)", (_, c) => ({ reasoning: `think ${c}` }), ["think 0", "think 1"]],
+    [
+      "both, reasoning_content first",
+      (_, c) => ({ reasoning_content: `rc ${c}`, reasoning: `r ${c}` }),
+      ["rc 0", "rc 1"],
+    ],
+    ["reasoning_content: null", () => ({ reasoning_content: null }), [null, null]],
+    ["reasoning on one choice only", (_, c) => (c === 1 ? { reasoning_content: "" } : {}), [null, ""]],
+  ])("reads the reasoning of each choice beside its content: %s", async (_, messageFields, expected) => {
+    const server = await serve({
+      answer: (_b, choice) => `answer ${choice}`,
+      ...(messageFields ? { messageFields } : {}),
+    });
+    const result = await pool([server.url]).chat(ask("x", { n: 2 }));
+    expect(result.choices).toEqual(["answer 0", "answer 1"]);
+    expect(result.reasoning).toEqual(expected);
+  });
+
+  it.each([
+    ["reasoning_content", { reasoning_content: 42 }],
+    ["reasoning", { reasoning: ["a"] }],
+    ["content", { content: { text: "a" } }],
+  ])("treats a non-string %s as a bad response", async (field, fields) => {
+    const server = await serve({ messageFields: () => fields });
+    await expect(pool([server.url], { maxRetries: 0 }).chat(ask("x"))).rejects.toThrow(
+      `choice 0 has a non-string ${field}`,
+    );
+    expect(server.requests).toHaveLength(1);
+  });
+
   it("samples n choices and forwards the sampling parameters", async () => {
     const server = await serve({ answer: (_, choice) => `choice ${choice}` });
     const result = await pool([server.url]).chat(

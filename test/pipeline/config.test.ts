@@ -64,8 +64,8 @@ describe("pipeline config validation", () => {
         kinds.keychain.chains: expected a positive integer or "auto", got 0 (line 18)
         kinds.keychain.id_format: expected uuid, hex:N (1 ≤ N ≤ 32) or nano:N (1 ≤ N ≤ 64), got "hex:99" (line 19)
         export.verl.test_size: expected an integer ≥ 0, got -1 (line 21)
-        export.verl.system_prompt: expected "none" or "qwen_orz_boxed", got "chatml" (line 21)
-        colour: unknown key; expected one of lengths, tokens_to_generate, num_samples, pre_samples, disjoint_windows, placement, check_budget, subset, out, tokenizer, seed, data_dir, datasets, shuffle_qa, filter_ids, min_hops, passage_header, passage_separator, cache_dir, kinds, export (line 22)"
+        export.verl.system_prompt: expected no system_prompt here: it moved to the top level (or kinds.plain / kinds.keychain), as it is stored in every record and counted in its budget, got "chatml" (line 21)
+        colour: unknown key; expected one of lengths, tokens_to_generate, num_samples, pre_samples, disjoint_windows, placement, check_budget, subset, system_prompt, chat_template, out, tokenizer, seed, data_dir, datasets, shuffle_qa, filter_ids, min_hops, passage_header, passage_separator, cache_dir, kinds, export (line 22)"
     `);
   });
 
@@ -143,13 +143,10 @@ describe("pipeline config resolution", () => {
     expect(config.keychain?.placement).toEqual({ kind: "shuffle" });
     expect(config.keychain?.preSamples).toBe(10);
     expect(config.keychain?.chainsPer1k).toBe(4);
-    expect(config.verl).toEqual({
-      testSize: 0,
-      validSize: 0,
-      seed: 42,
-      systemPrompt: "none",
-      withAliases: false,
-    });
+    expect(config.verl).toEqual({ testSize: 0, validSize: 0, seed: 42, withAliases: false });
+    // The framing is synthesis's: the chat template the budget counts, the system message stored.
+    expect([config.plain?.chatTemplate, config.plain?.systemPrompt]).toEqual(["auto", "none"]);
+    expect([config.keychain?.chatTemplate, config.keychain?.systemPrompt]).toEqual(["auto", "none"]);
     expect(config.source?.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_LAYOUT } from "../../src/compose/layout.js";
 import { parsePlacement } from "../../src/compose/placement.js";
-import { parseTemplate } from "../../src/compose/template.js";
 import { ConfigError, InputError } from "../../src/errors.js";
 import { type PlainRunConfig, runPlain } from "../../src/plain/run.js";
+import { parseTemplate } from "../../src/prompt/user-template.js";
 import { wordCounter } from "../support/word-counter.js";
 
 const FIXTURE = join(import.meta.dirname, "../fixtures/plain/small.jsonl");
@@ -61,6 +61,7 @@ describe("runPlain", () => {
       "index",
       "source_index",
       "id",
+      "kind",
       "input",
       "context",
       "answers",
@@ -73,7 +74,12 @@ describe("runPlain", () => {
       "dataset",
       "seed",
       "placement",
+      "chat_template",
+      "chat_template_hash",
+      "prompt",
     ]);
+    // The word counter has no chat template: auto means none, and the prompt is the user message alone.
+    expect([a[0].kind, a[0].chat_template, a[0].chat_template_hash]).toEqual(["plain", "none", ""]);
     for (const r of [...a, ...b]) expect(r.prompt_length).toBeLessThanOrEqual(r.target_length - 50);
     const meta = JSON.parse(await readFile(`${summaries[0]!.path}.meta.json`, "utf8"));
     expect(meta.summary.written).toBe(10);

@@ -1,10 +1,10 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { docTokenCounts } from "../../src/cache/doc-counts.js";
 import { DEFAULT_LAYOUT } from "../../src/compose/layout.js";
 import { parsePlacement } from "../../src/compose/placement.js";
 import { QuestionPool } from "../../src/compose/question-pool.js";
 import { SizedCorpus } from "../../src/compose/sized-corpus.js";
-import { parseTemplate } from "../../src/compose/template.js";
 import type { QaRecord } from "../../src/corpus/types.js";
 import {
   type PlainOptions,
@@ -12,7 +12,18 @@ import {
   synthesizePlain,
   type WindowItem,
 } from "../../src/plain/synthesize.js";
+import {
+  type ChatTemplate,
+  NO_CHAT_TEMPLATE,
+  presetTemplate,
+  resolveChatTemplate,
+} from "../../src/prompt/chat-template.js";
+import { PLAIN_TEMPLATE, promptMessages } from "../../src/prompt/messages.js";
+import { QWEN_ORZ_BOXED_SYSTEM } from "../../src/prompt/templates.js";
+import { parseTemplate } from "../../src/prompt/user-template.js";
 import { Rng } from "../../src/rng.js";
+import { loadHfTokenizer } from "../../src/tokenizer/hf.js";
+import { resolveTokenizer } from "../../src/tokenizer/resolve.js";
 import type { TokenCounter } from "../../src/tokenizer/types.js";
 import { wordCounter } from "../support/word-counter.js";
 
@@ -48,6 +59,8 @@ function options(over: Partial<PlainOptions> = {}): PlainOptions {
     tokensToGenerate: 100,
     seed: 42,
     template: parseTemplate("{context}"),
+    system: undefined,
+    chatTemplate: NO_CHAT_TEMPLATE,
     placement: parsePlacement("shuffle"),
     removeNewlineTab: false,
     distractQuestions: -1,
@@ -132,9 +145,13 @@ describe("synthesizePlain", () => {
       synthesizePlain({ sized, counter }, items(qas, 0, 10), options({ template })),
     )) {
       if (r.kind !== "sample") throw new Error(r.reason);
-      expect(r.record.context.startsWith("The following are given passages.\nPassage 1:\n")).toBe(true);
-      expect(r.record.context.endsWith(`\n\nQuestion: ${r.record.input}`)).toBe(true);
-      expect(count(r.record.context)).toBe(r.record.prompt_length);
+      const user = r.record.prompt[0]?.content ?? "";
+      expect(r.record.prompt).toHaveLength(1);
+      expect(user).toBe(
+        `The following are given passages.\n${r.record.context}\n\nQuestion: ${r.record.input}`,
+      );
+      expect(r.record.context.startsWith("Passage 1:\n")).toBe(true);
+      expect(count(user)).toBe(r.record.prompt_length);
       expect(r.record.prompt_length).toBeLessThanOrEqual(600);
     }
   });
@@ -156,10 +173,51 @@ describe("synthesizePlain", () => {
     )) {
       if (r.kind !== "sample") throw new Error(r.reason);
       expect(r.record.context).not.toMatch(/[\n\t]/);
+      expect(r.record.prompt[0]?.content).toBe(r.record.context);
       expect(Math.ceil(r.record.context.length / 4)).toBe(r.record.prompt_length);
       expect(r.record.prompt_length).toBeLessThanOrEqual(600);
       expect(r.record.prompt_length).toBeGreaterThan(550);
     }
+  });
+
+  it("counts the stored prompt through the chat template, as the trainer renders it (Qwen3 and a Llama-3-style family)", async () => {
+    const qwen = await resolveTokenizer("qwen3");
+    const llama = await loadHfTokenizer(join(import.meta.dirname, "../fixtures/tokenizer/tiny-llama3"));
+    const cases: [TokenCounter, ChatTemplate, string | undefined][] = [
+      [qwen, await resolveChatTemplate("auto", qwen), undefined],
+      [qwen, await resolveChatTemplate("auto", qwen), QWEN_ORZ_BOXED_SYSTEM],
+      [qwen, presetTemplate("qwen_orz_boxed"), undefined],
+      [llama, await resolveChatTemplate("auto", llama), "Be brief."],
+    ];
+    for (const [tok, chatTemplate, system] of cases) {
+      const { sized, qas } = await setup(tok);
+      const res = await collect(
+        synthesizePlain(
+          { sized, counter: tok },
+          items(qas, 0, 12),
+          options({ template: PLAIN_TEMPLATE, chatTemplate, system, checkBudget: "off", maxSeqLength: 900 }),
+        ),
+      );
+      expect(res.filter((r) => r.kind === "sample").length).toBeGreaterThan(8);
+      for (const r of res) {
+        if (r.kind !== "sample") continue;
+        const ids = await tok.encode(chatTemplate.render(r.record.prompt));
+        expect(ids.length, `${tok.name} ${chatTemplate.name}`).toBe(r.record.prompt_length);
+        expect(r.record.prompt_length).toBeLessThanOrEqual(800);
+        expect(r.record.prompt).toEqual(
+          promptMessages(
+            system,
+            `The following are given passages.\n${r.record.context}\n\nQuestion: ${r.record.input}`,
+          ),
+        );
+        expect([r.record.kind, r.record.chat_template, r.record.chat_template_hash]).toEqual([
+          "plain",
+          chatTemplate.name,
+          chatTemplate.hash,
+        ]);
+      }
+    }
+    await qwen.close();
   });
 
   it("relevant-only keeps just the gold documents", async () => {

@@ -37,11 +37,18 @@ const plainRecord = {
 describe("detectRecordKind", () => {
   it.each<[string, unknown, RecordKind | undefined]>([
     ["plain", { context: "c", prompt_length: 3 }, "plain"],
-    ["keychain", { context: "c", prompt_length: 3, distractor_context: "d", chain: [] }, "keychain"],
+    [
+      "keychain (written before kind)",
+      { context: "c", prompt_length: 3, distractor_context: "d", chain_head_with_question: "h" },
+      "keychain",
+    ],
+    ["keychain by its kind", { kind: "keychain", context: "c", prompt_length: 3 }, "keychain"],
+    ["plain by its kind", { kind: "plain", context: "c", prompt_length: 3 }, "plain"],
+    ["unknown kind", { kind: "other", context: "c", prompt_length: 3 }, undefined],
     ["rollout over plain", { context: "c", trajectories: [] }, "rollout-plain"],
     [
       "rollout over keychain",
-      { distractor_context: "d", chain: ["a"], trajectories: [] },
+      { distractor_context: "d", chain_head_with_question: "a", trajectories: [] },
       "rollout-keychain",
     ],
     ["sft row", { messages: [], f1: 1 }, "sft"],

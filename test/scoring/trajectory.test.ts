@@ -58,4 +58,40 @@ describe("scoreTrajectory", () => {
     expect(scoreTrajectory(text, ["New York City"], { aliases: ["NYC"] }).is_correct).toBe(1);
     expect(scoreTrajectory(text, ["New York City"], { mode: "compat", aliases: ["NYC"] }).is_correct).toBe(0);
   });
+
+  it.each<[string, string, string | null]>([
+    ["the answer alone", "\n\n\\boxed{Oslo}", "Oslo"],
+    ["the last box wins", "\\boxed{Bergen} or rather **\\boxed{Oslo}**", "Oslo"],
+    ["a </think> left in the text: the box after it", "\\boxed{Bergen}</think>\\boxed{Oslo}", "Oslo"],
+    ["a </think> left in the text: none after it", "\\boxed{Oslo}</think>no box", null],
+    ["no box", "Oslo.", null],
+    ["empty text", "", null],
+  ])(
+    "with separate reasoning, the thinking extractor reads the text as the part after </think>: %s",
+    (_, text, extracted) => {
+      const scored = scoreTrajectory(text, ["Oslo"], { reasoning: "thinking about Norway" });
+      expect(scored.extracted_answer).toBe(extracted);
+      expect(scored.is_correct).toBe(extracted === "Oslo" ? 1 : 0);
+      expect(scored.reasoning_content).toBe("thinking about Norway");
+    },
+  );
+
+  it("puts reasoning_content after is_correct, only when reasoning was given", () => {
+    const text = "\\boxed{Oslo}";
+    expect(JSON.stringify(scoreTrajectory(text, ["Oslo"], { reasoning: "" }))).toBe(
+      '{"text":"\\\\boxed{Oslo}","extracted_answer":"Oslo","sub_em":1,"em":1,"f1":1,"is_correct":1,"reasoning_content":""}',
+    );
+    expect(Object.keys(scoreTrajectory(text, ["Oslo"]))).not.toContain("reasoning_content");
+    expect(scoreTrajectory(text, ["Oslo"]).extracted_answer).toBeNull();
+  });
+
+  it("the answer-is extractor ignores the separate reasoning except to record it", () => {
+    const text = "So the answer is Oslo.";
+    const options = { extractor: "answer-is" as const };
+    const scored = scoreTrajectory(text, ["Oslo"], { ...options, reasoning: "the answer is Bergen." });
+    expect(scored).toEqual({
+      ...scoreTrajectory(text, ["Oslo"], options),
+      reasoning_content: "the answer is Bergen.",
+    });
+  });
 });

@@ -16,19 +16,20 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const traj = (text: string, sub_em: number, f1: number) => ({
+const traj = (text: string, sub_em: number, f1: number, reasoning_content?: string) => ({
   text,
   extracted_answer: null,
   sub_em,
   em: sub_em,
   f1,
   is_correct: sub_em,
+  ...(reasoning_content === undefined ? {} : { reasoning_content }),
 });
 
 describe("cleanTraces (§11.4, process_file case of test_trace_cleaning.py)", () => {
-  it("drops all-wrong records; content <think>think</think>yes; dataset from the folder; model tag; name", async () => {
+  it("drops all-wrong records; content <think>think</think>yes; dataset from the folder; model; name", async () => {
     await mkdir(join(dir, "hotpotqa"), { recursive: true });
-    const base = { input: "Q?", context: "C", answers: ["yes"], length: 100 };
+    const base = { input: "Q?", context: "C", answers: ["yes"], length: 100, model: "org/qwen14b" };
     const input = await writeJsonl(
       join(dir, "hotpotqa", "train-num_sample_1000-max_seq_4096-qwen14b_2e_1node_long_checkpoint.jsonl"),
       [
@@ -38,7 +39,7 @@ describe("cleanTraces (§11.4, process_file case of test_trace_cleaning.py)", ()
     );
     const s = await cleanTraces({ input, outDir: join(dir, "out") });
     expect(s).toEqual({
-      outputPath: join(dir, "out", "train-num_sample_1000-max_seq_4096-LoongRL-14b-cleaned.jsonl"),
+      outputPath: join(dir, "out", "train-num_sample_1000-max_seq_4096-org_qwen14b-cleaned.jsonl"),
       records: 2,
       kept: 1,
       droppedNoCorrect: 1,
@@ -49,7 +50,7 @@ describe("cleanTraces (§11.4, process_file case of test_trace_cleaning.py)", ()
     const rows = (await readJsonl(s.outputPath)) as unknown as SwiftRow[];
     expect(rows).toHaveLength(1);
     expect(rows[0]?.messages[1]?.content).toBe("<think>think</think>yes");
-    expect(rows[0]).toMatchObject({ dataset: "hotpotqa", model: "LoongRL-14b", source_index: 0, id: "a" });
+    expect(rows[0]).toMatchObject({ dataset: "hotpotqa", model: "org/qwen14b", source_index: 0, id: "a" });
   });
 
   it("plain fixture: best trajectory per record; a best text without </think> is reported, not a crash", async () => {
@@ -69,7 +70,7 @@ describe("cleanTraces (§11.4, process_file case of test_trace_cleaning.py)", ()
 
   it("passes over a best trajectory without </think> and uses the next best correct one", async () => {
     await mkdir(join(dir, "musique"), { recursive: true });
-    const base = { input: "Q?", context: "C", answers: ["yes"], length: 100 };
+    const base = { input: "Q?", context: "C", answers: ["yes"], length: 100, model: "m" };
     const input = await writeJsonl(join(dir, "musique", "train-num_sample_2-max_seq_4096-m.jsonl"), [
       {
         ...base,
@@ -116,5 +117,65 @@ describe("cleanTraces (§11.4, process_file case of test_trace_cleaning.py)", ()
     const a = await cleanTraces({ input: PLAIN, outDir: join(dir, "det-a") });
     const b = await cleanTraces({ input: PLAIN, outDir: join(dir, "det-b") });
     expect(await readFile(a.outputPath, "utf8")).toBe(await readFile(b.outputPath, "utf8"));
+  });
+
+  it("uses the separate reasoning of a trajectory, never writes <think><think>", async () => {
+    await mkdir(join(dir, "reasoning"), { recursive: true });
+    const base = { input: "Q?", context: "C", answers: ["yes"], length: 100, model: "Qwen/Qwen3-8B" };
+    const input = await writeJsonl(
+      join(dir, "reasoning", "train-num_sample_3-max_seq_4096-Qwen_Qwen3-8B.jsonl"),
+      [
+        {
+          ...base,
+          id: "a",
+          source_index: 0,
+          trajectories: [traj("\n\n\\boxed{yes}", 1, 1, "\nthe passage says yes\n")],
+        },
+        {
+          ...base,
+          id: "b",
+          source_index: 1,
+          trajectories: [traj("<think>\nR1 style\n</think>\n\n\\boxed{yes}", 1, 1)],
+        },
+        {
+          ...base,
+          id: "c",
+          source_index: 2,
+          trajectories: [traj("no tag \\boxed{yes}", 1, 1), traj("\\boxed{yes}", 1, 1, "<think>\nseparate")],
+        },
+      ],
+    );
+    const s = await cleanTraces({ input, outDir: join(dir, "reasoning", "out") });
+    expect(s).toMatchObject({
+      outputPath: join(
+        dir,
+        "reasoning",
+        "out",
+        "train-num_sample_3-max_seq_4096-Qwen_Qwen3-8B-cleaned.jsonl",
+      ),
+      kept: 3,
+      skippedNoThink: [{ line: 3, source_index: 2, trajectory: 0 }],
+      droppedNoThink: 0,
+    });
+    const rows = (await readJsonl(s.outputPath)) as unknown as SwiftRow[];
+    expect(rows.map((r) => [r.id, r.model, r.messages[1]?.content])).toEqual([
+      ["a", "Qwen/Qwen3-8B", "<think>the passage says yes</think>yes"],
+      ["b", "Qwen/Qwen3-8B", "<think>R1 style</think>yes"],
+      ["c", "Qwen/Qwen3-8B", "<think>separate</think>yes"],
+    ]);
+  });
+
+  it("no record naming a model and no modelTag is a ConfigError; modelTag labels the rows then", async () => {
+    await mkdir(join(dir, "untagged"), { recursive: true });
+    const record = { input: "Q?", context: "C", answers: ["yes"], length: 100, id: "a", source_index: 0 };
+    const input = await writeJsonl(join(dir, "untagged", "train-max_seq_64-x.jsonl"), [
+      { ...record, trajectories: [traj("r</think>\\boxed{yes}", 1, 1)] },
+    ]);
+    await expect(cleanTraces({ input, outDir: join(dir, "untagged") })).rejects.toThrow(
+      /names the model that wrote it \(no "model" field\): pass --model-tag/,
+    );
+    const s = await cleanTraces({ input, outDir: join(dir, "untagged"), modelTag: "mine" });
+    expect(s.outputPath).toBe(join(dir, "untagged", "train-max_seq_64-mine-cleaned.jsonl"));
+    expect(((await readJsonl(s.outputPath)) as unknown as SwiftRow[]).map((r) => r.model)).toEqual(["mine"]);
   });
 });

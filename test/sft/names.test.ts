@@ -1,6 +1,8 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/errors.js";
-import { cleanedOutputStem, filteredOutputPath, swiftOutputStem } from "../../src/sft/index.js";
+import { cleanedOutputStem, filteredOutputPath, modelFileTag, swiftOutputStem } from "../../src/sft/index.js";
+import { rolloutOutputPath } from "../../src/stages/rollout.js";
 
 describe("output names (§11.1, §11.2, §11.4)", () => {
   it.each([
@@ -38,5 +40,14 @@ describe("output names (§11.1, §11.2, §11.4)", () => {
     expect(() => swiftOutputStem("train-qwen14b", "x", "t/hotpotqa/train-qwen14b.jsonl")).toThrow(
       /Cannot name the output for "t\/hotpotqa\/train-qwen14b.jsonl": its name has no "max_seq_<N>" part/,
     );
+  });
+
+  it.each([
+    ["Qwen/Qwen3-8B", "Qwen_Qwen3-8B"],
+    ["/ckpt/qwen14b/step_100", "_ckpt_qwen14b_step_100"],
+    ["qwen14b_ckpt", "qwen14b_ckpt"],
+  ])("modelFileTag(%j) = %j, as rollout names its file", (model, tag) => {
+    expect(modelFileTag(model)).toBe(tag);
+    expect(rolloutOutputPath({ input: "d/x.jsonl", model, out: "o" })).toBe(join("o", "d", `x-${tag}.jsonl`));
   });
 });

@@ -271,12 +271,71 @@ describe("runRollout", () => {
     server = await startOpenAIServer();
     const input = await writeInput([plainRecord(0), { id: "x", foo: 1 }]);
     await expect(runRollout({ input, model: "m", out: dir }, { pool: pool(server.url) })).rejects.toThrow(
-      /Cannot read ".*train\.jsonl" line 2 \(id "x"\), field "answers"/,
+      /Cannot read ".*train\.jsonl" line 2 \(id "x"\), field "input": expected a string/,
     );
     const plain = await writeInput([plainRecord(0)], "p.jsonl");
     await expect(
       runRollout({ input: plain, model: "m", prompt: "keychain", out: dir }, { pool: pool(server.url) }),
     ).rejects.toThrow(/--prompt keychain needs KeyChain records/);
+  });
+});
+
+describe("runRollout sends the stored prompt", () => {
+  it("sends each record's stored messages byte for byte (system message included), writing no rollout_prompt", async () => {
+    server = await startOpenAIServer({ answer: thinkingAnswer });
+    const prompt = [
+      { role: "system", content: "Be brief. \\boxed{}" },
+      { role: "user", content: "stored user text é [gold: Person 1]" },
+    ];
+    const input = await writeInput([{ ...plainRecord(1), kind: "plain", prompt }]);
+    const s = await runRollout({ input, model: "m", n: 1, out: dir }, { pool: pool(server.url) });
+    expect(server.requests[0]?.body?.messages).toEqual(prompt);
+    const [row] = await lines(s.outputPath);
+    expect(row).not.toHaveProperty("rollout_prompt");
+    expect((row as { prompt: unknown }).prompt).toEqual(prompt);
+  });
+
+  it("answer-is sends another prompt and keeps it as rollout_prompt; it refuses KeyChain records", async () => {
+    server = await startOpenAIServer({ answer: () => "The answer is Person 2." });
+    const input = await writeInput([plainRecord(2)]);
+    const s = await runRollout(
+      { input, model: "m", n: 1, prompt: "answer-is", out: dir },
+      { pool: pool(server.url) },
+    );
+    const [row] = await lines(s.outputPath);
+    const sent = server.requests[0]?.body?.messages;
+    expect(sent?.[0]?.content).toMatch(
+      /^The following are given passages\.\n.*\n\nAnswer the question based on the given passages\./s,
+    );
+    expect((row as { rollout_prompt: unknown }).rollout_prompt).toEqual(sent);
+    expect((row as { trajectories: { is_correct: number }[] }).trajectories[0]?.is_correct).toBe(1);
+    const kc = await writeInput(
+      [{ ...plainRecord(3), distractor_context: "c", chain_head_with_question: "h" }],
+      "kc.jsonl",
+    );
+    await expect(
+      runRollout({ input: kc, model: "m", prompt: "answer-is", out: dir }, { pool: pool(server.url) }),
+    ).rejects.toThrow(/--prompt answer-is states the question, which KeyChain records hide/);
+  });
+
+  it("asks again for the choices a server leaves out, never inventing them, and keeps the reasoning", async () => {
+    server = await startOpenAIServer({
+      answer: (_b, choice) => `\\boxed{Person ${choice === 0 ? 4 : 0}}`,
+      choiceCount: () => 1,
+      messageFields: () => ({ reasoning_content: "<think>\nthinking" }),
+    });
+    const input = await writeInput([plainRecord(4)]);
+    const s = await runRollout({ input, model: "m", n: 3, out: dir }, { pool: pool(server.url) });
+    expect(server.requests.map((r) => r.body?.n)).toEqual([3, 2, 1]);
+    expect(s).toMatchObject({ requests: 3, extraRequests: 2, emptyTrajectories: 0 });
+    const [row] = (await lines(s.outputPath)) as { trajectories: Record<string, unknown>[] }[];
+    expect(row?.trajectories).toHaveLength(3);
+    for (const t of row?.trajectories ?? []) {
+      expect(t.text).toMatch(/^\\boxed\{Person/);
+      expect(t.reasoning_content).toBe("<think>\nthinking");
+    }
+    // Every choice says Person 4 (choice 0 of each request): all three correct.
+    expect(row?.trajectories.map((t) => t.is_correct)).toEqual([1, 1, 1]);
   });
 });
 

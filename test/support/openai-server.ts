@@ -57,6 +57,16 @@ export interface OpenAIServerOptions {
   models?: string[];
   /** Delay before every normal answer, per request. @unit ms @default 0 */
   latencyMs?: (request: RecordedRequest) => number;
+  /**
+   * How many choices a normal answer has, e.g. `() => 1` for a server that ignores `n`.
+   * @default the request's `n`, else 1
+   */
+  choiceCount?: (body: ChatBody, request: RecordedRequest) => number;
+  /**
+   * Further fields of choice `choice`'s message, e.g. `{ reasoning_content: "…" }` for a server with a
+   * reasoning parser. @default none
+   */
+  messageFields?: (body: ChatBody, choice: number, request: RecordedRequest) => Record<string, unknown>;
 }
 
 export interface OpenAIServer {
@@ -119,10 +129,14 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
   });
 
   const completion = (body: ChatBody, request: RecordedRequest, nullContent: boolean) => {
-    const n = body.n ?? 1;
+    const n = options.choiceCount?.(body, request) ?? body.n ?? 1;
     const choices = Array.from({ length: n }, (_, i) => ({
       index: i,
-      message: { role: "assistant", content: nullContent ? null : answer(body, i, request) },
+      message: {
+        role: "assistant",
+        content: nullContent ? null : answer(body, i, request),
+        ...options.messageFields?.(body, i, request),
+      },
       finish_reason: "stop",
       logprobs: null,
     }));

@@ -98,6 +98,15 @@ describe("verify fixtures", () => {
     expect(s.lines).toBe(validRecords().length);
   });
 
+  it("records written before prompts were stored still verify (their prompt rendered from the fields)", async () => {
+    const s = await verifyFile(join(DIR, "legacy-no-prompt.jsonl"), {
+      recount: "all",
+      tokenizer: createApproxCounter(),
+    });
+    expect(s.lines).toBe(2);
+    expect(s.failing).toEqual([]);
+  });
+
   it("each line of broken.jsonl fails the check its id names (and only its knock-on checks)", async () => {
     const s = await verifyFile(join(DIR, "broken.jsonl"), {
       recount: "all",

@@ -7,10 +7,11 @@
 import { createHash } from "node:crypto";
 import { DEFAULT_LAYOUT, renderContext, renderHeader } from "../../src/compose/layout.js";
 import type { KeychainRecord } from "../../src/keychain/record.js";
+import { type ChatTemplate, NO_CHAT_TEMPLATE, presetTemplate } from "../../src/prompt/chat-template.js";
+import { promptMessages, renderUserMessage, systemOf } from "../../src/prompt/messages.js";
 import { Rng } from "../../src/rng.js";
 import { approxTokens } from "../../src/tokenizer/approx.js";
 import { documentHash } from "../../src/verify/passages.js";
-import { renderPrompt } from "../../src/verify/verify-record.js";
 
 export type Pair = readonly [key: string, value: string];
 
@@ -179,18 +180,45 @@ export function buildRecord(options: BuildOptions = {}): Built {
     gold_hashes: gold.map((p) => documentHash(docs[p - 1] as string)),
     num_pairs: pairs.length,
     prompt_variant: options.promptVariant ?? "default",
-    chat_template: options.chatTemplate ?? "none",
     dataset: "test",
     seed,
     placement: "shuffle",
+    kind: "keychain",
+    chat_template: options.chatTemplate ?? "none",
+    chat_template_hash: templateOf(options.chatTemplate ?? "none").hash,
+    prompt: [],
   };
   return { record: withRecountedLength(record, G), pairs, placed };
 }
 
-/** The record with `prompt_length` (approx tokens of the rendered prompt) and `length` = that + G. */
+function templateOf(name: string): ChatTemplate {
+  return name === "none" ? NO_CHAT_TEMPLATE : presetTemplate(name as "qwen_orz_boxed");
+}
+
+/** The record's stored prompt rendered again from its fields (as the generator writes it), system kept. */
+export function syncPrompt<R extends KeychainRecord>(record: R): R {
+  const user = renderUserMessage(
+    {
+      kind: "keychain",
+      variant: record.prompt_variant as "default",
+      chainHead: record.chain_head_with_question,
+    },
+    record.distractor_context,
+  );
+  return { ...record, prompt: promptMessages(systemOf(record.prompt), user) };
+}
+
+/** What the model reads: the stored prompt through the record's chat template. */
+export function renderPrompt(record: KeychainRecord): string {
+  return templateOf(record.chat_template).render(record.prompt);
+}
+
+/** The record (prompt re-rendered from its fields) with `prompt_length` (approx tokens of the rendered
+ * prompt) and `length` = that + G. */
 export function withRecountedLength(record: KeychainRecord, tokensToGenerate: number): KeychainRecord {
-  const promptLength = approxTokens(renderPrompt(record));
-  return { ...record, prompt_length: promptLength, length: promptLength + tokensToGenerate };
+  const synced = syncPrompt(record);
+  const promptLength = approxTokens(renderPrompt(synced));
+  return { ...synced, prompt_length: promptLength, length: promptLength + tokensToGenerate };
 }
 
 /** `renderHeader` of the default layout, for tests that aim at a header. */

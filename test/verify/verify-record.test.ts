@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { KeychainRecord } from "../../src/keychain/record.js";
 import { approxTokens } from "../../src/tokenizer/approx.js";
-import { renderPrompt, type VerifyCode, verifyRecord } from "../../src/verify/verify-record.js";
+import {
+  type VerifyCode,
+  type VerifyOptions,
+  verifyRecord as verifyStored,
+} from "../../src/verify/verify-record.js";
 import {
   buildRecord,
   DOCS,
@@ -12,10 +16,16 @@ import {
   type Pair,
   pairText,
   QUESTIONS,
+  renderPrompt,
+  syncPrompt,
   testId,
   withoutPair,
   withRecountedLength,
 } from "./make-record.js";
+
+/** Records as the generator writes them: the stored prompt follows the fields these tests change. */
+const verifyRecord = (record: KeychainRecord, options?: VerifyOptions) =>
+  verifyStored(syncPrompt(record), options);
 
 const codes = (record: KeychainRecord, promptTokens?: number) =>
   verifyRecord(record, promptTokens === undefined ? {} : { promptTokens }).failures.map((f) => f.code);
@@ -236,6 +246,23 @@ describe("verifyRecord on broken records", () => {
   it("a key that is not of the record's id format fails pairs_parse", () => {
     const { record } = buildRecord({ idFormat: "hex:8" });
     expect(codes({ ...record, id_format: "hex:9" })).toEqual(["pairs_parse"]);
+  });
+
+  it("a stored prompt that is not the instruction around distractor_context and the head key fails prompt", () => {
+    const { record } = buildRecord();
+    const user = record.prompt[0]?.content ?? "";
+    const edited = {
+      ...record,
+      prompt: [{ role: "user" as const, content: user.replace("Varlo", "Varla") }],
+    };
+    const result = verifyStored(edited);
+    expect(result.failures.map((f) => f.code)).toEqual(["prompt"]);
+    expect(result.failures[0]?.message).toMatch(
+      /^the stored prompt's user message differs from the instruction around distractor_context and the start key at character \d+/,
+    );
+    // A system message is allowed: only the user message must match the fields.
+    const withSystem = { ...record, prompt: [{ role: "system" as const, content: "S" }, ...record.prompt] };
+    expect(verifyStored(withSystem).failures).toEqual([]);
   });
 
   it("prompt_length over the budget fails budget", () => {

@@ -46,12 +46,3 @@ export function parseTemplate(source: string): Template {
     suffix: (q) => fill(tail, q),
   };
 }
-
-/** The original's `--remove_newline_tab`: newlines and tabs become spaces, then whitespace is collapsed. */
-export function collapseWhitespace(text: string): string {
-  return text
-    .replace(/[\n\t]/g, " ")
-    .trim()
-    .split(/\s+/)
-    .join(" ");
-}
