@@ -56,6 +56,10 @@ export function registerVerify(
       "prompts to re-count: all | none | N (every Nth record) (default: all with --tokenizer, else none)",
     )
     .option(
+      "--chat-template <t>",
+      "re-count through this chat template: auto | none | qwen_orz_boxed | FILE (default: each record's own, checked against its chat_template_hash)",
+    )
+    .option(
       "--passage-header <text>",
       "passage header of the contexts; {i} is the 1-based number",
       DEFAULT_LAYOUT.header,
@@ -78,6 +82,7 @@ export function registerVerify(
             recount,
             layout,
             ...(tokenizer ? { tokenizer } : {}),
+            ...(o.chatTemplate === undefined ? {} : { chatTemplate: o.chatTemplate as string }),
             onProgress: (p) => progress.update(p.bytes),
           });
           progress.stop();

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { docTokenCounts } from "../../src/cache/doc-counts.js";
@@ -29,6 +32,7 @@ import { QWEN_ORZ_BOXED_SYSTEM } from "../../src/prompt/templates.js";
 import { Rng } from "../../src/rng.js";
 import { resolveTokenizer } from "../../src/tokenizer/resolve.js";
 import type { TokenCounter } from "../../src/tokenizer/types.js";
+import { verifyFile } from "../../src/verify/verify-file.js";
 import { wordCounter } from "../support/word-counter.js";
 
 function world(nDocs = 300, nQas = 40) {
@@ -171,6 +175,16 @@ describe("synthesizeKeychain", () => {
         if (chatTemplate.name !== "none") expect(text).toMatch(/^<\|im_start\|>/);
         if (system) expect(text).toContain(`<|im_start|>system\n${system}<|im_end|>`);
       }
+      // verify re-counts the stored prompt through the record's own template, and only that one matches.
+      const file = join(await mkdtemp(join(tmpdir(), "ks-kc-")), "kc.jsonl");
+      await writeFile(file, recs.map((r) => `${JSON.stringify(r)}\n`).join(""));
+      const own = await verifyFile(file, { recount: "all", tokenizer: counter });
+      expect([own.failed, own.recounted]).toEqual([0, recs.length]);
+      if (chatTemplate.name !== "none" && system === undefined) {
+        const other = await verifyFile(file, { recount: "all", tokenizer: counter, chatTemplate: "none" });
+        expect(other.failuresByCode).toEqual({ budget: recs.length });
+      }
+      await rm(dirname(file), { recursive: true });
     }
     await counter.close();
   });
