@@ -7,6 +7,9 @@
 #
 # Usage: scripts/verl-budget-real-samples.sh SAMPLES_DIR [OUT_DIR] [-- extra synthesis flags]
 #   SAMPLES_DIR holds hotpotqa/sample.json and musique/sample.jsonl. OUT_DIR defaults to ./verl-budget-run.
+#   With VERL_CHAT_TEMPLATE=FILE, verl-view renders with that Jinja file (as verl's data.chat_template), e.g.
+#   after `-- --chat-template qwen_orz_boxed` the preset written out by
+#   node -e 'import("./dist/index.js").then(m => process.stdout.write(m.CHAT_TEMPLATE_PRESETS.qwen_orz_boxed))'.
 set -euo pipefail
 
 samples=${1:?usage: scripts/verl-budget-real-samples.sh SAMPLES_DIR [OUT_DIR] [-- flags]}
@@ -38,6 +41,7 @@ for L in 4096 16384 32768; do
       "${kcs[@]}" export verl -i "$file" -o "$dir" --valid-size 0 >/dev/null
       printf '%-9s %-9s %6d  ' "$kind" "$ds" "$L"
       python3 "$root/scripts/verl-view.py" --tokenizer "$tokdir" "$dir/train.parquet" \
+        ${VERL_CHAT_TEMPLATE:+--chat-template "$VERL_CHAT_TEMPLATE"} \
         --max-prompt-length "$budget" --records "$file" --json |
         python3 -c '
 import json, sys
