@@ -250,6 +250,50 @@ describe("exportVerl, KeyChain records", () => {
   });
 });
 
+describe("exportVerl writes the stored prompts", () => {
+  it.each([
+    ["KeyChain", KEYCHAIN],
+    ["KeyChain find-first", KEYCHAIN_FIND_FIRST],
+    ["plain", PLAIN],
+  ])("%s: every row's prompt equals its record's stored prompt, byte for byte", async (_name, input) => {
+    const { result } = await run({ input, validSize: 100 });
+    const records = await jsonl(input);
+    const rows = (await Promise.all(result.files.map(readParquet))).flat();
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      const i = records.findIndex(
+        (r) =>
+          r.id === row.id && r.source_index === Number(row.source_index) && Number(row.length) === r.length,
+      );
+      expect(i, String(row.id)).toBeGreaterThanOrEqual(0);
+      expect(row.prompt).toEqual(records[i]?.prompt);
+      expect(Number(row.prompt_length)).toBe(records[i]?.prompt_length);
+    }
+  });
+
+  it("renders records written before prompts were stored by the same renderer, says how many, and asks plain ones to be re-measured", async () => {
+    const old = (await jsonl(KEYCHAIN)).map(({ kind: _k, prompt: _p, chat_template_hash: _h, ...r }) => r);
+    const input = join(dir, "old-keychain.jsonl");
+    await writeFile(input, old.map((r) => JSON.stringify(r)).join("\n"));
+    const { result } = await run({ input });
+    expect(result.renderedPrompts).toBe(8);
+    const rows = await readParquet(result.files[0] as string);
+    const stored = await jsonl(KEYCHAIN);
+    for (const row of rows) expect(row.prompt).toEqual(stored.find((r) => r.id === row.id)?.prompt);
+
+    const oldPlain = (await jsonl(PLAIN)).map(
+      ({ kind: _k, prompt: _p, chat_template: _t, chat_template_hash: _h, ...r }) => r,
+    );
+    const plainInput = join(dir, "old-plain.jsonl");
+    await writeFile(plainInput, oldPlain.map((r) => JSON.stringify(r)).join("\n"));
+    const err = await run({ input: plainInput }).catch((e) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).toContain(
+      "written before prompts were stored: its prompt_length does not count the instruction and question",
+    );
+  });
+});
+
 describe("exportVerl, plain records", () => {
   it("renders the plain prompt and keeps a repeated question id in one split", async () => {
     // Train is rows 0-5 (the first length); rows 6-11 repeat the same ids, so they are withheld.
