@@ -5,6 +5,7 @@
  */
 import OpenAI, { AzureOpenAI } from "openai";
 import { ConfigError, RemoteError } from "../errors.js";
+import type { ChatMessage } from "../prompt/chat-template.js";
 import {
   DEFAULT_RETRY_POLICY,
   isRetryableStatus,
@@ -17,10 +18,7 @@ import { createLimiter } from "./limiter.js";
 import { DEFAULT_REPLICA_BACKOFF, type ReplicaBackoff, ReplicaSet } from "./replicas.js";
 import { sleep } from "./sleep.js";
 
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
-}
+export type { ChatMessage };
 
 export interface ChatRequest {
   model: string;
