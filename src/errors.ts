@@ -50,6 +50,23 @@ export class RemoteError extends KeychainError {
   }
 }
 
+/**
+ * An output file that could not be written (full disk, I/O error, no permission, a folder in the way):
+ * `Cannot write "out/x.jsonl": no space left on device (ENOSPC)`. Nothing is left behind under the final name.
+ */
+export class WriteError extends KeychainError {
+  override name = "WriteError";
+  /** The final path of the file, as the caller gave it. */
+  readonly path: string;
+  /** The system error code (`ENOSPC`, `EACCES`, …), when the cause has one. */
+  readonly code: string | undefined;
+  constructor(path: string, reason: string, code?: string, options?: { cause?: unknown }) {
+    super(`Cannot write "${path}": ${reason}${code === undefined ? "" : ` (${code})`}`, options);
+    this.path = path;
+    this.code = code;
+  }
+}
+
 /** `Cannot read "f" line 3 (id "x"), field "question": ` — the lead-in of an InputError message. */
 export function formatPlace(place: Place): string {
   if (!place.file && place.line === undefined && place.record === undefined && !place.field) return "";

@@ -3,6 +3,8 @@
  * reproducible. The public API, stage by stage.
  */
 
+// Ordered bounded concurrency (`mapOrdered` is the older array form of `collect(pooledMap(…))`)
+export { collect, mapOrdered, type PoolOptions, pooledMap } from "./async/pool.js";
 export { type DocCountsOptions, defaultCacheDir, docTokenCounts } from "./cache/doc-counts.js";
 // Composing contexts
 export {
@@ -17,6 +19,14 @@ export { normalizeQuestion, QuestionPool } from "./compose/question-pool.js";
 export { type Selection, type SelectRequest, selectDocuments } from "./compose/select.js";
 export { SizedCorpus } from "./compose/sized-corpus.js";
 export { collapseWhitespace } from "./compose/whitespace.js";
+// Options every job shares: defaults, problems reported at once
+export {
+  type ConfigProblem,
+  flagName,
+  OptionsError,
+  Problems,
+  snakeCase,
+} from "./config/problems.js";
 // Corpus: reading source data sets
 export {
   corpusFingerprint,
@@ -29,7 +39,7 @@ export { type Corpus, FORMAT_NAMES, type FormatName, type QaRecord } from "./cor
 // Data sources
 export { DATASET_NAMES, type DatasetName, DownloadError, downloadDataset } from "./download/index.js";
 // Errors
-export { ConfigError, InputError, KeychainError, type Place, RemoteError } from "./errors.js";
+export { ConfigError, InputError, KeychainError, type Place, RemoteError, WriteError } from "./errors.js";
 // Export for RL (verl parquet)
 export * from "./export/index.js";
 // Incremental growth of SFT sets to a target size (grow)
@@ -38,10 +48,23 @@ export * from "./grow/index.js";
 export { buildRoutes, idsNeeded, pairsNeeded, parseTopology, type Topology } from "./keychain/chains.js";
 export { drawIds, formatIdFormat, type IdFormat, parseIdFormat } from "./keychain/ids.js";
 export { type InsertionPoint, insertAt, insertionPoints, type PointKind } from "./keychain/insertion.js";
+export {
+  chainsFor,
+  distractorsFor,
+  KEYCHAIN_DEFAULTS,
+  KEYCHAIN_PRESETS,
+  type KeychainOptions,
+  type KeychainRunConfig,
+  resolveKeychainOptions,
+} from "./keychain/options.js";
 export { serializePair } from "./keychain/pairs.js";
 export type { KeychainRecord } from "./keychain/record.js";
-export { type KeychainRunConfig, keychainOutputPath, runKeychain } from "./keychain/run.js";
-export { type KeychainOptions, type KeychainResult, synthesizeKeychain } from "./keychain/synthesize.js";
+export { keychainOutputPath, runKeychain, runKeychainConfig } from "./keychain/run.js";
+export {
+  type KeychainResult,
+  type KeychainSampleOptions,
+  synthesizeKeychain,
+} from "./keychain/synthesize.js";
 // OpenAI-compatible client pool (replicas, retries, concurrency, cancellation)
 export {
   BadResponseError,
@@ -52,32 +75,34 @@ export {
   type ChatResult,
   type ChatUsage,
   createChatPool,
-  mapOrdered,
   resolveChatPoolOptions,
 } from "./llm/index.js";
 // Config-driven pipeline over datasets × lengths × kinds, shards and merge
 export * from "./pipeline/index.js";
-// Plain long-context QA
-export { parseLength, parseLengths } from "./plain/lengths.js";
+export {
+  PLAIN_DEFAULTS,
+  type PlainOptions,
+  type PlainRunConfig,
+  resolvePlainOptions,
+} from "./plain/options.js";
 export {
   type DatasetSpec,
   type FileSummary,
-  type PlainRunConfig,
   plainOutputPath,
   type RunEvent,
   runPlain,
+  runPlainConfig,
 } from "./plain/run.js";
 export {
   type BudgetCheck,
   isExactByConstruction,
   type PlainContext,
-  type PlainOptions,
   type PlainRecord,
   type PlainResult,
+  type PlainSampleOptions,
   synthesizePlain,
   type WindowItem,
 } from "./plain/synthesize.js";
-export { parseShard, type Shard, selectQuestions, shardRange, windowRange } from "./plain/windows.js";
 // The one renderer (stored prompts) and chat templates (the budget in the trainer's measure)
 export * from "./prompt/chat-template.js";
 export * from "./prompt/framing.js";
@@ -104,12 +129,50 @@ export {
 } from "./report/rollout-logs.js";
 // Randomness
 export { Rng } from "./rng.js";
+// Plain long-context QA
+export { parseLength, parseLengths } from "./run/lengths.js";
 // Runs over datasets × lengths
 export { type LoadedDataset, type MatrixConfig, runMatrix, type SampleKind } from "./run/matrix.js";
+export {
+  type DatasetInput,
+  MATRIX_DEFAULTS,
+  type MatrixOptions,
+  resolveMatrixOptions,
+} from "./run/options.js";
+export {
+  parseShard,
+  type Shard,
+  selectQuestions,
+  shardRange,
+  windowRange,
+  windowSpan,
+} from "./run/windows.js";
 // Answer extraction and rule-based rewards (sub_em, em, f1, cem)
 export * from "./scoring/index.js";
 // SFT data from rollouts: convert, filter, clean, validate, ChatQA2 summaries
 export * from "./sft/index.js";
+// End-to-end check of an OpenAI-compatible endpoint (api-test)
+export {
+  API_TEST_PROMPTS,
+  type ApiTestDeps,
+  type ApiTestLine,
+  type ApiTestOptions,
+  type ApiTestPrompt,
+  type ApiTestResult,
+  type ApiTestSummary,
+  apiTestFailure,
+  apiTestMessages,
+  type ResolvedApiTestOptions,
+  resolveApiTestOptions,
+  runApiTest,
+  summarizeApiTest,
+} from "./stages/api-test.js";
+export {
+  type ApiTestSample,
+  readApiTestSamples,
+  SYNTHETIC_QA,
+  syntheticApiTestSamples,
+} from "./stages/api-test-samples.js";
 // Question filtering by pass rate
 export { runFilterAgain, runFilterStage1, unionIdFiles } from "./stages/filter.js";
 // Reasoning-trace extraction

@@ -4,17 +4,28 @@ import type { StageDeps } from "../stages/deps.js";
 import { intOption } from "./numbers.js";
 import { createProgress } from "./progress.js";
 
-type Opts = Record<string, unknown>;
+/** The server flags of every LLM stage command, as commander hands them over. */
+export interface ServerFlags {
+  model: string;
+  baseUrl: string[];
+  apiKey?: string;
+  concurrency: number;
+  timeoutMs: number;
+  retries: number;
+  azureApiVersion?: string;
+  quiet: boolean;
+  json: boolean;
+}
 
 /** The client pool of a command's flags; the key comes from --api-key, else $OPENAI_API_KEY, else "EMPTY". */
-function chatPoolFromFlags(o: Opts): ChatPool {
+function chatPoolFromFlags(o: ServerFlags): ChatPool {
   return createChatPool({
-    baseUrls: o.baseUrl as string[],
-    apiKey: (o.apiKey as string | undefined) ?? process.env.OPENAI_API_KEY ?? "EMPTY",
-    concurrency: o.concurrency as number,
-    timeoutMs: o.timeoutMs as number,
-    maxRetries: o.retries as number,
-    ...(o.azureApiVersion !== undefined ? { azureApiVersion: o.azureApiVersion as string } : {}),
+    baseUrls: o.baseUrl,
+    apiKey: o.apiKey ?? process.env.OPENAI_API_KEY ?? "EMPTY",
+    concurrency: o.concurrency,
+    timeoutMs: o.timeoutMs,
+    maxRetries: o.retries,
+    ...(o.azureApiVersion !== undefined ? { azureApiVersion: o.azureApiVersion } : {}),
   });
 }
 
@@ -23,13 +34,13 @@ function chatPoolFromFlags(o: Opts): ChatPool {
  * requests are aborted; the stage's journal stays resumable), then print its end report.
  */
 export async function withChatPool<T>(
-  o: Opts,
+  o: ServerFlags,
   label: string,
   body: (deps: StageDeps) => Promise<T>,
   report: (result: T, httpRequests: number) => string,
 ): Promise<T> {
   const pool = chatPoolFromFlags(o);
-  const progress = createProgress(process.stderr, o.quiet as boolean);
+  const progress = createProgress(process.stderr, o.quiet);
   let started = false;
   try {
     const result = await withInterrupt((signal) =>
@@ -44,7 +55,11 @@ export async function withChatPool<T>(
       }),
     );
     progress.stop();
-    process.stdout.write(report(result, pool.stats().requests));
+    process.stdout.write(
+      o.json
+        ? `${JSON.stringify({ ...result, httpRequests: pool.stats().requests }, null, 2)}\n`
+        : report(result, pool.stats().requests),
+    );
     return result;
   } finally {
     progress.stop();
@@ -69,7 +84,7 @@ export async function withInterrupt<T>(body: (signal: AbortSignal) => Promise<T>
   }
 }
 
-/** The server flags of every LLM stage command (read back by chatPoolFromFlags), and --quiet. */
+/** The server flags of every LLM stage command (read back by chatPoolFromFlags), --quiet and --json. */
 export function addServerOptions(cmd: Command, defaults: { concurrency: number }): Command {
   return cmd
     .requiredOption("-m, --model <name>", "model (or Azure deployment) name sent to the server")
@@ -90,5 +105,6 @@ export function addServerOptions(cmd: Command, defaults: { concurrency: number }
       "--azure-api-version <v>",
       "Azure OpenAI: each --base-url is an Azure endpoint, --model the deployment",
     )
-    .option("-q, --quiet", "no progress output", false);
+    .option("-q, --quiet", "no progress output", false)
+    .option("--json", "print the end report as JSON", false);
 }

@@ -1,26 +1,19 @@
 import { join } from "node:path";
 import type { Command } from "commander";
-import { defaultCacheDir } from "../cache/doc-counts.js";
-import { DEFAULT_LAYOUT } from "../compose/layout.js";
-import { parsePlacement } from "../compose/placement.js";
 import { exportVerl } from "../export/verl.js";
 import { writeFileAtomic } from "../io/atomic.js";
-import { parseTopology } from "../keychain/chains.js";
-import { parseIdFormat } from "../keychain/ids.js";
 import { runKeychain } from "../keychain/run.js";
-import { parseLengths } from "../plain/lengths.js";
 import { runPlain } from "../plain/run.js";
-import { PLAIN_TEMPLATE } from "../prompt/messages.js";
 import { collectStats } from "../report/collect.js";
 import { renderReportHtml } from "../report/html.js";
 import { statsSections } from "../report/sections.js";
-import type { MatrixConfig } from "../run/matrix.js";
+import { parseLengths } from "../run/lengths.js";
 import { writeWorldJsonl } from "../synthetic/index.js";
 import { resolveTokenizer } from "../tokenizer/resolve.js";
 import { verifyFile } from "../verify/verify-file.js";
 import { intOption } from "./numbers.js";
-import { printSummaries, progressReporter } from "./plain.js";
 import { createProgress } from "./progress.js";
+import { printSummaries, progressReporter } from "./synthesis.js";
 import { printSummary, VerificationFailedError } from "./verify.js";
 
 export function registerDemo(program: Command): void {
@@ -44,49 +37,23 @@ export function registerDemo(program: Command): void {
       const progress = createProgress(process.stderr, o.quiet as boolean);
       await writeWorldJsonl(corpusPath, { seed: o.seed as number, questions: o.questions as number });
       progress.log(`wrote the synthetic corpus: ${corpusPath}`);
-      const matrix = (kind: string, preSamples: number): MatrixConfig => ({
-        datasets: [{ name: "synthetic", path: corpusPath }],
+      // Only what the demo sets; every other option takes the library's defaults, as on the command line.
+      const common = {
+        input: { name: "synthetic", path: corpusPath },
         lengths,
-        tokensToGenerate: 128,
-        layout: DEFAULT_LAYOUT,
         numSamples: n,
-        preSamples,
-        disjointWindows: true,
         seed: o.seed as number,
         shuffleQa: true,
-        subset: "train",
-        out: join(out, kind),
-        cacheDir: defaultCacheDir(),
-      });
+        checkBudget: "all",
+      };
       const counter = await resolveTokenizer(o.tokenizer as string);
       const stdout = process.stdout;
       try {
         const onEvent = progressReporter(progress);
-        const plain = await runPlain(
-          {
-            ...matrix("plain", 0),
-            placement: parsePlacement("shuffle"),
-            template: PLAIN_TEMPLATE,
-            removeNewlineTab: false,
-            distractQuestions: -1,
-            checkBudget: "all",
-          },
-          { counter, onEvent },
-        );
+        const plain = await runPlain({ ...common, out: join(out, "plain") }, { counter, onEvent });
         // KeyChain questions come after the plain windows, as LoongRL's plain [0, 2500) and KeyChain [2500, 5000).
         const keychain = await runKeychain(
-          {
-            ...matrix("keychain", n * lengths.length),
-            placement: parsePlacement("shuffle"),
-            chains: "auto",
-            chainsPer1k: 1,
-            hops: 4,
-            idFormat: parseIdFormat("uuid"),
-            topology: parseTopology("chain"),
-            distractorQuestions: "auto",
-            promptVariant: "default",
-            checkBudget: "all",
-          },
+          { ...common, preSamples: n * lengths.length, out: join(out, "keychain") },
           { counter, onEvent },
         );
         progress.stop();

@@ -1,11 +1,34 @@
 import type { Command } from "commander";
 import { ConfigError } from "../errors.js";
-import { type ExportVerlOptions, type ExportVerlResult, exportVerl } from "../export/verl.js";
+import {
+  EXPORT_VERL_DEFAULTS,
+  type ExportVerlOptions,
+  type ExportVerlResult,
+  exportVerl,
+} from "../export/verl.js";
 import type { KeychainPromptVariant } from "../prompt/templates.js";
 import { resolveTokenizer } from "../tokenizer/resolve.js";
 import { intOption } from "./numbers.js";
 
-type Opts = Record<string, unknown>;
+interface ExportFlags {
+  input: string;
+  out: string;
+  startIndex: number;
+  endIndex: number;
+  testSize?: number;
+  validSize: number;
+  seed: number;
+  promptVariant?: KeychainPromptVariant;
+  systemPrompt?: string;
+  chatTemplate?: string;
+  remeasure: boolean;
+  tokenizer?: string;
+  withAliases: boolean;
+  quiet: boolean;
+  json: boolean;
+}
+
+const D = EXPORT_VERL_DEFAULTS;
 
 function choice<T extends string>(flag: string, allowed: readonly T[]): (value: string) => T {
   return (value) => {
@@ -15,25 +38,29 @@ function choice<T extends string>(flag: string, allowed: readonly T[]): (value: 
 }
 
 /** Turn parsed `export verl` flags into library options (the tokenizer is added by the action). */
-export function exportVerlOptions(o: Opts): ExportVerlOptions {
+export function exportVerlOptions(o: ExportFlags): ExportVerlOptions {
   const options: ExportVerlOptions = {
-    input: o.input as string,
-    outDir: o.out as string,
-    startIndex: o.startIndex as number,
-    endIndex: o.endIndex as number,
-    validSize: o.validSize as number,
-    seed: o.seed as number,
-    withAliases: o.withAliases as boolean,
-    remeasure: o.remeasure as boolean,
+    input: o.input,
+    outDir: o.out,
+    startIndex: o.startIndex,
+    endIndex: o.endIndex,
+    validSize: o.validSize,
+    seed: o.seed,
+    withAliases: o.withAliases,
+    remeasure: o.remeasure,
   };
-  if (o.testSize !== undefined) options.testSize = o.testSize as number;
-  if (o.promptVariant !== undefined) options.promptVariant = o.promptVariant as KeychainPromptVariant;
-  if (o.systemPrompt !== undefined) options.systemPrompt = o.systemPrompt as string;
-  if (o.chatTemplate !== undefined) options.chatTemplate = o.chatTemplate as string;
+  if (o.testSize !== undefined) options.testSize = o.testSize;
+  if (o.promptVariant !== undefined) options.promptVariant = o.promptVariant;
+  if (o.systemPrompt !== undefined) options.systemPrompt = o.systemPrompt;
+  if (o.chatTemplate !== undefined) options.chatTemplate = o.chatTemplate;
   return options;
 }
 
-export function printExportSummary(r: ExportVerlResult, out: NodeJS.WritableStream = process.stdout): void {
+export function printExportSummary(
+  r: ExportVerlResult,
+  out: NodeJS.WritableStream = process.stdout,
+  quiet = false,
+): void {
   out.write(`${r.kind === "keychain" ? "KeyChain" : "plain"} records → data_source ${r.dataSource}\n`);
   const counts = [r.train, r.test, r.valid];
   r.files.forEach((f, i) => {
@@ -43,8 +70,8 @@ export function printExportSummary(r: ExportVerlResult, out: NodeJS.WritableStre
     out.write(
       `  withheld ${r.withheld} rows outside the training slice whose question id is also in it (no split gets them)\n`,
     );
-  if (r.renderedPrompts > 0)
-    out.write(
+  if (r.renderedPrompts > 0 && !quiet)
+    process.stderr.write(
       `  note: ${r.renderedPrompts} records have no stored prompt (written before prompts were stored); their prompt was rendered from their fields by the same renderer\n`,
     );
   if (r.remeasured > 0)
@@ -67,12 +94,17 @@ export function registerExport(program: Command): void {
     )
     .requiredOption("-i, --input <file>", "JSONL of plain or KeyChain records (detected from the fields)")
     .requiredOption("-o, --out <dir>", "output folder")
-    .option("--start-index <n>", "first row of the training slice", intOption("--start-index", 0), 0)
+    .option(
+      "--start-index <n>",
+      "first row of the training slice",
+      intOption("--start-index", 0),
+      D.startIndex,
+    )
     .option(
       "--end-index <n>",
       "end of the training slice (exclusive); -1 = all",
       intOption("--end-index", -1),
-      -1,
+      D.endIndex,
     )
     .option(
       "--test-size <n>",
@@ -83,9 +115,9 @@ export function registerExport(program: Command): void {
       "--valid-size <n>",
       "most rows in valid, drawn from the rows left after test",
       intOption("--valid-size", 0),
-      100,
+      D.validSize,
     )
-    .option("--seed <n>", "seed of the valid draw", intOption("--seed"), 42)
+    .option("--seed <n>", "seed of the valid draw", intOption("--seed"), D.seed)
     .option(
       "--prompt-variant <name>",
       "KeyChain wording the rows must have: default | find-first (default: the records' own)",
@@ -102,15 +134,19 @@ export function registerExport(program: Command): void {
     .option(
       "--remeasure",
       "count prompts that differ from what was measured again through the chat template (with --tokenizer) and drop the rows over budget, instead of refusing",
-      false,
+      D.remeasure,
     )
     .option("-t, --tokenizer <spec>", "tokenizer for --remeasure and --chat-template auto")
-    .option("--with-aliases", "add answer_aliases to reward_model.ground_truth", false)
-    .action(async (o: Opts) => {
+    .option("--with-aliases", "add answer_aliases to reward_model.ground_truth", D.withAliases)
+    .option("-q, --quiet", "no notes (the summary is still printed)", false)
+    .option("--json", "print the summary as JSON", false)
+    .action(async (o: ExportFlags) => {
       const options = exportVerlOptions(o);
-      const counter = o.tokenizer === undefined ? undefined : await resolveTokenizer(o.tokenizer as string);
+      const counter = o.tokenizer === undefined ? undefined : await resolveTokenizer(o.tokenizer);
       try {
-        printExportSummary(await exportVerl(counter ? { ...options, tokenizer: counter } : options));
+        const result = await exportVerl(counter ? { ...options, tokenizer: counter } : options);
+        if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        else printExportSummary(result, process.stdout, o.quiet);
       } finally {
         await counter?.close();
       }

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import type { SystemPrompt } from "../prompt/messages.js";
-import type { Extractor, ScoreMode } from "../scoring/index.js";
+import { parseFormat } from "../run/datasets.js";
 import {
   FILTER_METRICS,
   type FilterMetric,
@@ -10,17 +9,39 @@ import {
   runFilterStage1,
   unionIdFiles,
 } from "../stages/filter.js";
-import type { RolloutDeps, RolloutPrompt } from "../stages/rollout.js";
-import { addServerOptions, withChatPool } from "./chat-pool.js";
-import { parseFormat } from "./datasets.js";
+import { FILTER_AGAIN_DEFAULTS, FILTER_STAGE1_DEFAULTS } from "../stages/filter-defaults.js";
+import type { RolloutDeps } from "../stages/rollout.js";
+import { addServerOptions, type ServerFlags, withChatPool } from "./chat-pool.js";
 import { choiceOption, intOption, numberOption } from "./numbers.js";
-import { addPromptOptions, formatRolloutReport } from "./rollout.js";
+import { addPromptOptions, formatRolloutReport, type PromptFlags } from "./rollout.js";
 
-type Opts = Record<string, unknown>;
+interface Stage1Flags extends ServerFlags {
+  input: string;
+  format?: string;
+  n: number;
+  temperature: number;
+  maxTokens: number;
+  keep?: string;
+  metric: FilterMetric;
+  fromIds?: string;
+  name?: string;
+  out: string;
+}
+
+interface AgainFlags extends ServerFlags, PromptFlags {
+  input: string;
+  n: number;
+  temperature: number;
+  maxTokens: number;
+  out: string;
+}
+
+const S1 = FILTER_STAGE1_DEFAULTS;
+const S2 = FILTER_AGAIN_DEFAULTS;
 
 /** Runs a filter stage with the shared pool wrapper and prints the rollout report. */
 function withPool<T extends { rollout: Parameters<typeof formatRolloutReport>[0] }>(
-  o: Opts,
+  o: ServerFlags,
   label: string,
   body: (deps: RolloutDeps) => Promise<T>,
 ): Promise<T> {
@@ -47,37 +68,37 @@ export function registerFilter(program: Command): void {
       .option("--format <name>", "input format, overriding detection"),
     { concurrency: 32 },
   )
-    .option("--n <n>", "samples per question", intOption("--n", 1), 8)
-    .option("--temperature <t>", "sampling temperature", numberOption("--temperature"), 1.0)
-    .option("--max-tokens <n>", "tokens per sample", intOption("--max-tokens", 1), 2048)
+    .option("--n <n>", "samples per question", intOption("--n", 1), S1.n)
+    .option("--temperature <t>", "sampling temperature", numberOption("--temperature"), S1.temperature)
+    .option("--max-tokens <n>", "tokens per sample", intOption("--max-tokens", 1), S1.maxTokens)
     .option("--keep <a-b>", "kept pass-count band, inclusive (default: 1-(n-2), i.e. 1-6 for n = 8)")
     .option(
       "--metric <name>",
       "cem (original: first 'the answer is', one-way, compat) | sub_em (last 'the answer is', default mode)",
       choiceOption("--metric", FILTER_METRICS),
-      "cem",
+      S1.metric,
     )
     .option("--from-ids <file>", "only these question ids (e.g. a previous run's _band_0_ids.jsonl)")
     .option(
       "--name <name>",
       "output file prefix (default: input stem, plus _from_<ids stem> with --from-ids)",
     )
-    .option("-o, --out <dir>", "output folder", "filter")
-    .action(async (o: Opts) => {
-      const s = await withPool(o, `filter ${o.input as string}`, (deps) =>
+    .option("-o, --out <dir>", "output folder", S1.out)
+    .action(async (o: Stage1Flags) => {
+      const s = await withPool(o, `filter ${o.input}`, (deps) =>
         runFilterStage1(
           {
-            input: o.input as string,
-            format: o.format === undefined ? undefined : parseFormat(o.format as string),
-            model: o.model as string,
-            n: o.n as number,
-            temperature: o.temperature as number,
-            maxTokens: o.maxTokens as number,
-            keep: o.keep as string | undefined,
-            metric: o.metric as FilterMetric,
-            fromIds: o.fromIds as string | undefined,
-            name: o.name as string | undefined,
-            out: o.out as string,
+            input: o.input,
+            format: o.format === undefined ? undefined : parseFormat(o.format),
+            model: o.model,
+            n: o.n,
+            temperature: o.temperature,
+            maxTokens: o.maxTokens,
+            keep: o.keep,
+            metric: o.metric,
+            fromIds: o.fromIds,
+            name: o.name,
+            out: o.out,
           },
           deps,
         ),
@@ -95,25 +116,25 @@ export function registerFilter(program: Command): void {
         .requiredOption("-i, --input <file>", "plain or KeyChain JSONL as written by plain / keychain"),
       { concurrency: 32 },
     )
-      .option("--n <n>", "samples per row", intOption("--n", 1), 8)
-      .option("--temperature <t>", "sampling temperature", numberOption("--temperature"), 0.6)
-      .option("--max-tokens <n>", "tokens per sample", intOption("--max-tokens", 1), 4096),
+      .option("--n <n>", "samples per row", intOption("--n", 1), S2.n)
+      .option("--temperature <t>", "sampling temperature", numberOption("--temperature"), S2.temperature)
+      .option("--max-tokens <n>", "tokens per sample", intOption("--max-tokens", 1), S2.maxTokens),
   )
-    .option("-o, --out <dir>", "output folder", "filter")
-    .action(async (o: Opts) => {
-      const s = await withPool(o, `filter again ${o.input as string}`, (deps) =>
+    .option("-o, --out <dir>", "output folder", S2.out)
+    .action(async (o: AgainFlags) => {
+      const s = await withPool(o, `filter again ${o.input}`, (deps) =>
         runFilterAgain(
           {
-            input: o.input as string,
-            model: o.model as string,
-            n: o.n as number,
-            temperature: o.temperature as number,
-            maxTokens: o.maxTokens as number,
-            prompt: o.prompt as RolloutPrompt,
-            systemPrompt: o.systemPrompt as SystemPrompt,
-            extractor: o.extractor as Extractor | undefined,
-            mode: o.mode as ScoreMode,
-            out: o.out as string,
+            input: o.input,
+            model: o.model,
+            n: o.n,
+            temperature: o.temperature,
+            maxTokens: o.maxTokens,
+            prompt: o.prompt,
+            extractor: o.extractor,
+            mode: o.mode,
+            out: o.out,
+            ...(o.systemPrompt === undefined ? {} : { systemPrompt: o.systemPrompt }),
           },
           deps,
         ),
@@ -129,10 +150,10 @@ export function registerFilter(program: Command): void {
     .argument("<a>", "id file")
     .argument("<b>", "id file")
     .requiredOption("-o, --out <file>", 'output id file (JSONL {"id"})')
-    .action(async (a: string, b: string, o: Opts) => {
-      const r = await unionIdFiles(a, b, o.out as string);
+    .action(async (a: string, b: string, o: { out: string }) => {
+      const r = await unionIdFiles(a, b, o.out);
       process.stdout.write(
-        `${o.out as string}: ${r.union} ids (${r.a} + ${r.b}, overlap ${r.overlap}${r.overlap > 0 ? " — bands were not disjoint" : ""})\n`,
+        `${o.out}: ${r.union} ids (${r.a} + ${r.b}, overlap ${r.overlap}${r.overlap > 0 ? " — bands were not disjoint" : ""})\n`,
       );
     });
 }

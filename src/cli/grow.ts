@@ -13,8 +13,8 @@ import {
 } from "../grow/index.js";
 import { createChatPool } from "../llm/index.js";
 import { withInterrupt } from "./chat-pool.js";
-import { withTokenizer } from "./plain.js";
 import type { Progress } from "./progress.js";
+import { withTokenizer } from "./synthesis.js";
 
 type Opts = Record<string, unknown>;
 
@@ -45,24 +45,27 @@ export function registerGrow(program: Command): void {
           process.stdout.write(`manifest "${manifest}" exists: a run resumes from it (see --status)\n`);
         return;
       }
-      await withTokenizer({ tokenizer: config.tokenizer, quiet: o.quiet }, async ({ counter, progress }) => {
-        const pool = createChatPool({
-          baseUrls: config.rollout.baseUrls,
-          apiKey: process.env[config.rollout.apiKeyEnv] ?? "EMPTY",
-          concurrency: config.rollout.concurrency,
-          timeoutMs: config.rollout.timeoutMs,
-          maxRetries: config.rollout.retries,
-        });
-        const result = await withInterrupt((signal) =>
-          runGrow(config, { counter, pool, signal, onEvent: reporter(progress) }),
-        );
-        progress.stop();
-        process.stdout.write(renderStatus(result.manifest));
-        if (result.failed.length > 0)
-          throw new GrowIncompleteError(
-            `${result.failed.length} data set × length cell${result.failed.length === 1 ? "" : "s"} did not reach the target (see above); the manifest "${result.manifestPath}" keeps the work done`,
+      await withTokenizer(
+        { tokenizer: config.tokenizer, quiet: o.quiet as boolean },
+        async ({ counter, progress }) => {
+          const pool = createChatPool({
+            baseUrls: config.rollout.baseUrls,
+            apiKey: process.env[config.rollout.apiKeyEnv] ?? "EMPTY",
+            concurrency: config.rollout.concurrency,
+            timeoutMs: config.rollout.timeoutMs,
+            maxRetries: config.rollout.retries,
+          });
+          const result = await withInterrupt((signal) =>
+            runGrow(config, { counter, pool, signal, onEvent: reporter(progress) }),
           );
-      });
+          progress.stop();
+          process.stdout.write(renderStatus(result.manifest));
+          if (result.failed.length > 0)
+            throw new GrowIncompleteError(
+              `${result.failed.length} data set × length cell${result.failed.length === 1 ? "" : "s"} did not reach the target (see above); the manifest "${result.manifestPath}" keeps the work done`,
+            );
+        },
+      );
     });
 }
 

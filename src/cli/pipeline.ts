@@ -6,7 +6,10 @@ import { type PipelineEvent, type PipelineResult, runPipeline } from "../pipelin
 import { resolveShard, type ShardChoice } from "../pipeline/shard-env.js";
 import { resolveTokenizer } from "../tokenizer/resolve.js";
 import { intOption } from "./numbers.js";
-import { type Opts, printSummaries, progressReporter } from "./plain.js";
+import { printSummaries, progressReporter } from "./synthesis.js";
+
+type Opts = Record<string, unknown>;
+
 import { createProgress, type Progress } from "./progress.js";
 
 /** `keychain-synth pipeline --config FILE.yaml [--shard i/n] [--force]`. */

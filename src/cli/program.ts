@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { type ConfigProblem, flagName, formatProblem, OptionsError } from "../config/problems.js";
 import { KeychainError } from "../errors.js";
 import { registerApiTest } from "./api-test.js";
 import { registerDemo } from "./demo.js";
@@ -48,10 +49,23 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof OptionsError) {
+      // The library names options (`tokensToGenerate`); the CLI user wrote flags (`--tokens-to-generate`).
+      process.stderr.write(`keychain-synth: ${new OptionsError(e.what, e.problems, asFlags).message}\n`);
+      return e.exitCode;
+    }
     if (e instanceof KeychainError) {
       process.stderr.write(`keychain-synth: ${e.message}\n`);
       return e.exitCode;
     }
     throw e;
   }
+}
+
+/** A problem at an option path worded for the command line: `--lengths[1]: …`. */
+function asFlags(p: ConfigProblem): string {
+  const [head, ...rest] = p.path;
+  if (head === undefined) return formatProblem(p);
+  const flag = flagName(String(head));
+  return `${flag}${rest.map((r) => (typeof r === "number" ? `[${r}]` : `.${r}`)).join("")}: ${p.message}`;
 }

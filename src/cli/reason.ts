@@ -1,10 +1,18 @@
 import type { Command } from "commander";
+import { ConfigError } from "../errors.js";
 import type { ReasoningTemplate } from "../prompt/stage-templates.js";
 import { REASONING_TEMPLATE_NAMES, type ReasonSummary, runReason } from "../stages/reason.js";
-import { addServerOptions, withChatPool } from "./chat-pool.js";
+import { addServerOptions, type ServerFlags, withChatPool } from "./chat-pool.js";
 import { choiceOption, intOption, numberOption } from "./numbers.js";
+import { hiddenAlias } from "./synthesis.js";
 
-type Opts = Record<string, unknown>;
+interface ReasonFlags extends ServerFlags {
+  input: string;
+  out: string;
+  template: ReasoningTemplate;
+  numSequences: number;
+  temperature: number;
+}
 
 export function registerReason(program: Command): void {
   const cmd = program
@@ -13,7 +21,8 @@ export function registerReason(program: Command): void {
       "Ask a model for reasoning traces (templates basic | normal | cot | cot-cite | mcts); input order kept, failures recorded, resumable",
     )
     .requiredOption("-i, --input <file>", "JSONL of records with input, context, answers (optional index)")
-    .requiredOption("-o, --output <file>", "JSONL written in input order")
+    .option("-o, --out <file>", "JSONL written in input order (required)")
+    .addOption(hiddenAlias("--output <file>"))
     .option(
       "--template <name>",
       REASONING_TEMPLATE_NAMES.join(" | "),
@@ -22,19 +31,21 @@ export function registerReason(program: Command): void {
     )
     .option("--num-sequences <n>", "completions per record (n)", intOption("--num-sequences", 1), 1)
     .option("--temperature <t>", "sampling temperature", numberOption("--temperature"), 0);
-  addServerOptions(cmd, { concurrency: 16 }).action(async (o: Opts) => {
+  addServerOptions(cmd, { concurrency: 16 }).action(async (o: ReasonFlags & { output?: string }) => {
+    const out = o.out ?? o.output;
+    if (out === undefined) throw new ConfigError("reason needs --out FILE");
     await withChatPool(
       o,
-      `reason ${o.input as string}`,
+      `reason ${o.input}`,
       (deps) =>
         runReason(
           {
-            input: o.input as string,
-            output: o.output as string,
-            model: o.model as string,
-            template: o.template as ReasoningTemplate,
-            numSequences: o.numSequences as number,
-            temperature: o.temperature as number,
+            input: o.input,
+            output: out,
+            model: o.model,
+            template: o.template,
+            numSequences: o.numSequences,
+            temperature: o.temperature,
           },
           deps,
         ),

@@ -8,10 +8,34 @@ import {
   runRollout,
   SYSTEM_PROMPTS,
 } from "../stages/rollout.js";
-import { addServerOptions, withChatPool } from "./chat-pool.js";
+import { ROLLOUT_DEFAULTS } from "../stages/rollout-defaults.js";
+import { addServerOptions, type ServerFlags, withChatPool } from "./chat-pool.js";
 import { choiceOption, intOption, numberOption } from "./numbers.js";
+import { hiddenAlias } from "./synthesis.js";
 
-type Opts = Record<string, unknown>;
+/** The prompt and scoring flags (`rollout`, `filter again`). */
+export interface PromptFlags {
+  prompt: RolloutPrompt;
+  systemPrompt?: SystemPrompt;
+  extractor?: Extractor;
+  mode: ScoreMode;
+}
+
+interface RolloutFlags extends ServerFlags, PromptFlags {
+  input: string;
+  n: number;
+  temperature: number;
+  topP?: number;
+  maxTokens: number;
+  startIndex: number;
+  endIndex: number;
+  /** Old spellings of --start-index / --end-index. */
+  startIdx?: number;
+  endIdx?: number;
+  out: string;
+}
+
+const D = ROLLOUT_DEFAULTS;
 
 export function registerRollout(program: Command): void {
   const cmd = program
@@ -20,34 +44,41 @@ export function registerRollout(program: Command): void {
       "Sample --n completions per record from OpenAI-compatible servers and score them (sub_em / em / f1); resumable",
     )
     .requiredOption("-i, --input <file>", "JSONL of plain or KeyChain records")
-    .option("--n <n>", "completions per record", intOption("--n", 1), 4)
-    .option("--temperature <t>", "sampling temperature", numberOption("--temperature"), 0.6)
+    .option("--n <n>", "completions per record", intOption("--n", 1), D.n)
+    .option("--temperature <t>", "sampling temperature", numberOption("--temperature"), D.temperature)
     .option("--top-p <p>", "nucleus sampling (server default when absent)", numberOption("--top-p"))
-    .option("--max-tokens <n>", "tokens per completion", intOption("--max-tokens", 1), 4096);
+    .option("--max-tokens <n>", "tokens per completion", intOption("--max-tokens", 1), D.maxTokens);
   addPromptOptions(cmd)
-    .option("--start-idx <n>", "first record (0-based)", intOption("--start-idx", 0), 0)
-    .option("--end-idx <n>", "end record, exclusive; -1 = to the end", intOption("--end-idx", -1), -1)
-    .option("-o, --out <dir>", "output folder", "trajectories");
-  addServerOptions(cmd, { concurrency: 32 }).action(async (o: Opts) => {
+    .option("--start-index <n>", "first record (0-based)", intOption("--start-index", 0), D.startIndex)
+    .option(
+      "--end-index <n>",
+      "end record, exclusive; -1 = to the end",
+      intOption("--end-index", -1),
+      D.endIndex,
+    )
+    .addOption(hiddenAlias("--start-idx <n>", intOption("--start-idx", 0)))
+    .addOption(hiddenAlias("--end-idx <n>", intOption("--end-idx", -1)))
+    .option("-o, --out <dir>", "output folder", D.out);
+  addServerOptions(cmd, { concurrency: 32 }).action(async (o: RolloutFlags) => {
     await withChatPool(
       o,
-      `rollout ${o.input as string}`,
+      `rollout ${o.input}`,
       (deps) =>
         runRollout(
           {
-            input: o.input as string,
-            model: o.model as string,
-            n: o.n as number,
-            temperature: o.temperature as number,
-            topP: o.topP as number | undefined,
-            maxTokens: o.maxTokens as number,
-            prompt: o.prompt as RolloutPrompt,
-            systemPrompt: o.systemPrompt as SystemPrompt,
-            extractor: o.extractor as Extractor | undefined,
-            mode: o.mode as ScoreMode,
-            startIdx: o.startIdx as number,
-            endIdx: o.endIdx as number,
-            out: o.out as string,
+            input: o.input,
+            model: o.model,
+            n: o.n,
+            temperature: o.temperature,
+            topP: o.topP,
+            maxTokens: o.maxTokens,
+            prompt: o.prompt,
+            systemPrompt: o.systemPrompt,
+            extractor: o.extractor,
+            mode: o.mode,
+            startIndex: o.startIdx ?? o.startIndex,
+            endIndex: o.endIdx ?? o.endIndex,
+            out: o.out,
           },
           deps,
         ),
@@ -61,22 +92,21 @@ export function addPromptOptions(cmd: Command): Command {
   return cmd
     .option(
       "--prompt <kind>",
-      "plain | answer-is | keychain | auto (KeyChain prompt for KeyChain records)",
+      "stored (each record's stored prompt, the one it is trained on) | answer-is (the non-thinking API prompt; plain records)",
       choiceOption("--prompt", ROLLOUT_PROMPTS),
-      "auto",
+      D.prompt,
     )
     .option(
       "--system-prompt <name>",
-      "none | qwen_orz_boxed",
+      "replace the records' system message: none | qwen_orz_boxed (default: the records' own)",
       choiceOption("--system-prompt", SYSTEM_PROMPTS),
-      "none",
     )
     .option(
       "--extractor <name>",
       "thinking | answer-is (default: answer-is with --prompt answer-is, else thinking)",
       choiceOption("--extractor", EXTRACTORS),
     )
-    .option("--mode <mode>", "scoring: default | compat", choiceOption("--mode", SCORE_MODES), "default");
+    .option("--mode <mode>", "scoring: default | compat", choiceOption("--mode", SCORE_MODES), D.mode);
 }
 
 /** The end-of-run report. `httpRequests` counts attempts, retries included. */

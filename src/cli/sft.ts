@@ -24,7 +24,7 @@ import {
 } from "../sft/index.js";
 import type { TokenCounter } from "../tokenizer/types.js";
 import { choiceOption, intOption } from "./numbers.js";
-import { withTokenizer } from "./plain.js";
+import { withTokenizer } from "./synthesis.js";
 
 type Opts = Record<string, unknown>;
 
@@ -130,7 +130,7 @@ export function registerSft(program: Command): void {
         }
       };
       if (o.tokens === false) await check();
-      else await withTokenizer(o, (deps) => check(deps.counter));
+      else await withTokenizer(tokenizerFlags(o), (deps) => check(deps.counter));
       const bad = results.filter((r) => r.errorCount > 0);
       if (bad.length > 0)
         throw new BadLinesError(`${bad.length} of ${results.length} files failed validation`);
@@ -176,7 +176,7 @@ export function registerSft(program: Command): void {
     .option("-q, --quiet", "no progress output", false)
     .action(async (o: Opts) => {
       let summary: ExtractSummariesSummary | undefined;
-      await withTokenizer(o, async ({ counter }) => {
+      await withTokenizer(tokenizerFlags(o), async ({ counter }) => {
         summary = await extractSummaries(
           {
             input: o.input as string,
@@ -196,6 +196,11 @@ export function registerSft(program: Command): void {
       process.stdout.write(formatSummaries(o, summary));
       if (reportBadLines(o.input as string, summary.badRows)) failIfBad([o.input as string], o);
     });
+}
+
+/** The flags withTokenizer reads. */
+function tokenizerFlags(o: Opts): { tokenizer: string; quiet: boolean } {
+  return { tokenizer: o.tokenizer as string, quiet: o.quiet as boolean };
 }
 
 /** Options shared by convert and clean. */

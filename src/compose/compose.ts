@@ -233,7 +233,18 @@ export async function assertCounts(
   }
 }
 
+/** How each emitted prompt's length is checked against a full re-tokenisation. */
+export type BudgetCheck = "sample" | "all" | "off";
+
 /** Whether a window position is re-counted under a budget-check mode. */
-export function isChecked(mode: "sample" | "all" | "off", index: number): boolean {
+export function isChecked(mode: BudgetCheck, index: number): boolean {
   return mode === "all" || (mode === "sample" && index % 100 === 0);
+}
+
+/** 1-based passage numbers of the gold documents in a passage order. */
+export function goldPositions(order: readonly number[], gold: readonly number[]): number[] {
+  const goldSet = new Set(gold);
+  const out: number[] = [];
+  for (const [i, doc] of order.entries()) if (goldSet.has(doc)) out.push(i + 1);
+  return out;
 }

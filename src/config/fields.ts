@@ -5,8 +5,8 @@
  */
 import { z } from "zod";
 import { parsePlacement } from "../compose/placement.js";
-import { parseLength } from "../plain/lengths.js";
 import { parseTemplate } from "../prompt/user-template.js";
+import { parseLength } from "../run/lengths.js";
 import { parseTokenizerSpec } from "../tokenizer/resolve.js";
 import { type ConfigPath, type ConfigProblem, describeValue } from "./problems.js";
 

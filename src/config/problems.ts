@@ -50,7 +50,59 @@ export function describeValue(value: unknown): string {
   return String(value);
 }
 
-/** Turn a CLI resolver's message into config wording: `--id-format hex:2` → `id_format hex:2`. */
-export function configWording(message: string): string {
-  return message.replace(/--([a-z][a-z-]*)/g, (_, flag: string) => flag.replaceAll("-", "_"));
+/**
+ * Every problem of a job's options at once (`Invalid plain options: 2 problems`), each at the option's path
+ * (`lengths[1]`, `chains`). Front ends re-word the paths: the CLI as flags, the YAML configs as their keys.
+ */
+export class OptionsError extends ConfigError {
+  override name = "OptionsError";
+  readonly what: string;
+  readonly problems: readonly ConfigProblem[];
+  constructor(what: string, problems: readonly ConfigProblem[], format = formatProblem) {
+    const head = `Invalid ${what} options: ${problems.length} problem${problems.length === 1 ? "" : "s"}`;
+    super(
+      problems.length === 1
+        ? `${head.replace(/: 1 problem$/, "")}: ${format(problems[0] as ConfigProblem)}`
+        : `${head}\n${problems.map((p) => `  ${format(p)}`).join("\n")}`,
+    );
+    this.what = what;
+    this.problems = problems;
+  }
+}
+
+/** Collects the problems of a resolution; {@link Problems.throwIfAny} reports them all at once. */
+export class Problems {
+  readonly list: ConfigProblem[] = [];
+
+  add(path: ConfigPath, message: string): void {
+    this.list.push({ path, message });
+  }
+
+  /** `parse()`, or undefined with its ConfigError's message recorded at `path`. */
+  try<T>(path: ConfigPath, parse: () => T): T | undefined {
+    try {
+      return parse();
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      if (e instanceof ConfigProblemsError || e instanceof OptionsError)
+        for (const p of e.problems) this.list.push({ ...p, path: [...path, ...p.path] });
+      else this.add(path, e.message);
+      return undefined;
+    }
+  }
+
+  /** Throws an {@link OptionsError} of `what` when any problem was recorded. */
+  throwIfAny(what: string): void {
+    if (this.list.length > 0) throw new OptionsError(what, this.list);
+  }
+}
+
+/** `tokensToGenerate` → `tokens_to_generate`: an option name as a YAML key. */
+export function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** `tokensToGenerate` → `--tokens-to-generate`: an option name as a CLI flag. */
+export function flagName(name: string): string {
+  return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }

@@ -1,5 +1,11 @@
 import { describeType, InputError, type Place } from "../errors.js";
 
+/** A check of {@link FieldReader.expect}: the words for what is expected (`a number`), and the test. */
+export interface ValueCheck<T> {
+  expected: string;
+  accepts: (value: unknown) => value is T;
+}
+
 /**
  * Type checks for the fields of one source record. Every failed check throws an {@link InputError} that names
  * the file, the line or record, the record id (once known) and the field, e.g.
@@ -53,6 +59,16 @@ export class FieldReader {
 
   optionalBoolean(value: unknown, field: string): boolean | undefined {
     return value === undefined ? undefined : this.boolean(value, field);
+  }
+
+  /**
+   * `value` when `check` accepts it, else an InputError `expected {check.expected}, got {type}` that names the
+   * JSON type only (`got null`, `got a string`, `got undefined`), not the value: the wording of the `stats`
+   * and `report` readers. `field` undefined means the record itself.
+   */
+  expect<T>(value: unknown, field: string | undefined, check: ValueCheck<T>): T {
+    if (check.accepts(value)) return value;
+    throw this.error(field, `expected ${check.expected}, got ${describeType(value)}`);
   }
 
   /** An array of strings; elements are reported as `field[i]`. */

@@ -1,6 +1,6 @@
-export { type DownloadOptions, downloadDataset } from "./downloadDataset.js";
-export { DownloadError, type DownloadFailure } from "./downloadError.js";
-export type { DownloadProgress } from "./resumableFetch.js";
+export { type DownloadOptions, downloadDataset } from "./download-dataset.js";
+export { DownloadError, type DownloadFailure } from "./download-error.js";
+export type { DownloadProgress } from "./resumable-fetch.js";
 export {
   DATASET_NAMES,
   DATASET_SOURCES,

@@ -1,5 +1,3 @@
-import { type FileHandle, mkdir, open, rename, rm } from "node:fs/promises";
-import { dirname } from "node:path";
 import {
   ByteWriter,
   type ColumnSource,
@@ -7,26 +5,24 @@ import {
   type SchemaElement,
   type Writer,
 } from "hyparquet-writer";
-import { tempPathFor } from "../io/atomic.js";
+import { AtomicFile, type AtomicFileOptions } from "../io/atomic.js";
 
 /**
  * A parquet file written row group by row group under a temporary name and renamed into place on `commit()`
- * (`abort()` removes it). Only the current row group is held in memory. The bytes depend only on the schema
- * and the rows: no timestamps, fixed `created_by`.
+ * (`abort()` removes it); the temporary file, its registration and every failure (a `WriteError` naming the
+ * final file) are those of {@link AtomicFile}. Only the current row group is held in memory. The bytes depend
+ * only on the schema and the rows: no timestamps, fixed `created_by`.
  */
 export class AtomicParquetFile {
   readonly path: string;
-  readonly tmpPath: string;
   rows = 0;
-  private readonly handle: FileHandle;
+  private readonly file: AtomicFile;
   private readonly bytes: ByteWriter & Writer;
   private readonly parquet: ParquetWriter;
-  private done = false;
 
-  private constructor(path: string, tmpPath: string, handle: FileHandle, schema: SchemaElement[]) {
-    this.path = path;
-    this.tmpPath = tmpPath;
-    this.handle = handle;
+  private constructor(file: AtomicFile, schema: SchemaElement[]) {
+    this.path = file.path;
+    this.file = file;
     this.bytes = new ByteWriter(1 << 20);
     // Every row group goes to the file as soon as it is encoded: ParquetWriter awaits `flush` between groups.
     this.bytes.flush = () => this.drain();
@@ -39,11 +35,24 @@ export class AtomicParquetFile {
     });
   }
 
-  static async open(path: string, schema: SchemaElement[]): Promise<AtomicParquetFile> {
-    await mkdir(dirname(path), { recursive: true });
-    const tmpPath = tempPathFor(path);
-    const handle = await open(tmpPath, "wx");
-    return new AtomicParquetFile(path, tmpPath, handle, schema);
+  /** The temporary name the file is written under until `commit()`. */
+  get tmpPath(): string {
+    return this.file.tmpPath;
+  }
+
+  /** Create the folder and the temporary file; `options` are {@link AtomicFile.open}'s (a test's stream). */
+  static async open(
+    path: string,
+    schema: SchemaElement[],
+    options: AtomicFileOptions = {},
+  ): Promise<AtomicParquetFile> {
+    const file = await AtomicFile.open(path, options);
+    try {
+      return new AtomicParquetFile(file, schema);
+    } catch (e) {
+      await file.abort();
+      throw e;
+    }
   }
 
   /** Write the rows as one row group (nothing for zero rows). */
@@ -57,30 +66,20 @@ export class AtomicParquetFile {
   /** Write the footer, close and rename into place. A file with no row groups is a valid 0-row file. */
   async commit(): Promise<void> {
     await this.parquet.finish();
-    await this.close();
-    await rename(this.tmpPath, this.path);
+    await this.file.commit();
   }
 
+  /** Remove the temporary file. Never throws; safe after a failure or a second time. */
   async abort(): Promise<void> {
-    await this.close().catch(() => {});
-    await rm(this.tmpPath, { force: true });
+    await this.file.abort();
   }
 
+  /** Hand the encoded bytes to the file and empty the buffer (copied: the buffer is reused at once). */
   private async drain(): Promise<void> {
     const w = this.bytes;
     if (w.index === 0) return;
-    const chunk = new Uint8Array(w.buffer, 0, w.index);
-    let at = 0;
-    while (at < chunk.length) {
-      const { bytesWritten } = await this.handle.write(chunk, at, chunk.length - at);
-      at += bytesWritten;
-    }
+    const chunk = new Uint8Array(w.buffer, 0, w.index).slice();
     w.index = 0;
-  }
-
-  private async close(): Promise<void> {
-    if (this.done) return;
-    this.done = true;
-    await this.handle.close();
+    await this.file.write(chunk);
   }
 }

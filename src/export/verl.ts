@@ -121,6 +121,18 @@ export interface ResolvedExportVerlOptions {
 
 export const SPLIT_NAMES: readonly SplitName[] = ["train", "test", "valid"];
 
+/** Every default of {@link ExportVerlOptions}, written once. */
+export const EXPORT_VERL_DEFAULTS = {
+  startIndex: 0,
+  endIndex: -1,
+  validSize: 100,
+  seed: 42,
+  remeasure: false,
+  withAliases: false,
+  rowGroupRows: 1000,
+  rowGroupChars: 1 << 26,
+} as const;
+
 /** Check the options and fill in the defaults; every problem is reported at once in one ConfigError. */
 export function resolveExportVerlOptions(o: ExportVerlOptions): ResolvedExportVerlOptions {
   const problems: string[] = [];
@@ -130,21 +142,22 @@ export function resolveExportVerlOptions(o: ExportVerlOptions): ResolvedExportVe
       problems.push(`${name} must be an integer ≥ ${min}, got ${value}`);
     return value;
   };
+  const d = EXPORT_VERL_DEFAULTS;
   const r: ResolvedExportVerlOptions = {
     input: o.input,
     outDir: o.outDir,
-    startIndex: int("startIndex", o.startIndex, 0, 0),
-    endIndex: int("endIndex", o.endIndex, -1, -1),
+    startIndex: int("startIndex", o.startIndex, d.startIndex, 0),
+    endIndex: int("endIndex", o.endIndex, d.endIndex, -1),
     testSize: o.testSize === undefined ? undefined : int("testSize", o.testSize, 0, 0),
-    validSize: int("validSize", o.validSize, 100, 0),
-    seed: int("seed", o.seed, 42, Number.MIN_SAFE_INTEGER),
+    validSize: int("validSize", o.validSize, d.validSize, 0),
+    seed: int("seed", o.seed, d.seed, Number.MIN_SAFE_INTEGER),
     promptVariant: o.promptVariant,
     systemPrompt: o.systemPrompt,
     chatTemplate: o.chatTemplate,
-    remeasure: o.remeasure ?? false,
-    withAliases: o.withAliases ?? false,
-    rowGroupRows: int("rowGroupRows", o.rowGroupRows, 1000, 1),
-    rowGroupChars: int("rowGroupChars", o.rowGroupChars, 1 << 26, 1),
+    remeasure: o.remeasure ?? d.remeasure,
+    withAliases: o.withAliases ?? d.withAliases,
+    rowGroupRows: int("rowGroupRows", o.rowGroupRows, d.rowGroupRows, 1),
+    rowGroupChars: int("rowGroupChars", o.rowGroupChars, d.rowGroupChars, 1),
   };
   if (r.promptVariant !== undefined && r.promptVariant !== "default" && r.promptVariant !== "find-first")
     problems.push(`promptVariant must be "default" or "find-first", got ${JSON.stringify(r.promptVariant)}`);

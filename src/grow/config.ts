@@ -5,7 +5,6 @@
  */
 import { isAbsolute, join } from "node:path";
 import { z } from "zod";
-import { resolvePlainConfig } from "../cli/plain.js";
 import {
   anyInt,
   bool,
@@ -27,15 +26,24 @@ import {
   template,
   tokenizerSpec,
 } from "../config/fields.js";
-import { type ConfigProblem, ConfigProblemsError, describeValue } from "../config/problems.js";
+import {
+  type ConfigProblem,
+  ConfigProblemsError,
+  describeValue,
+  OptionsError,
+  snakeCase,
+} from "../config/problems.js";
 import { type ConfigSource, loadYamlConfig } from "../config/yaml.js";
 import { FORMAT_NAMES, type FormatName } from "../corpus/types.js";
 import { canonicalJson, sha256Text } from "../pipeline/hash.js";
-import type { PlainRunConfig } from "../plain/run.js";
+import {
+  PLAIN_DEFAULTS,
+  type PlainOptions,
+  type PlainRunConfig,
+  resolvePlainOptions,
+} from "../plain/options.js";
 import { parseChatTemplateSpec } from "../prompt/chat-template.js";
-import { FRAMING_DEFAULTS } from "../prompt/framing.js";
 import type { SystemPrompt } from "../prompt/messages.js";
-import { PLAIN_USER_TEMPLATE } from "../prompt/templates.js";
 import { EXTRACTORS, type Extractor, SCORE_MODES } from "../scoring/index.js";
 import { modelFileTag } from "../sft/names.js";
 import {
@@ -52,18 +60,9 @@ export const GROW_DEFAULTS = {
   out: "grow",
   oversample: 1.5,
   max_rounds: 5,
-  plain: {
-    tokenizer: "qwen3",
-    seed: 42,
-    shuffle_qa: true,
-    subset: "train",
-    tokens_to_generate: 128,
-    template: PLAIN_USER_TEMPLATE,
-    system_prompt: FRAMING_DEFAULTS.systemPrompt,
-    chat_template: FRAMING_DEFAULTS.chatTemplate,
-    placement: "shuffle",
-    check_budget: "sample",
-  },
+  /** grow's own: the existing sets were made from the shuffled question list (every other plain setting
+   * takes the `plain` command's default, {@link PLAIN_DEFAULTS}). */
+  plain: { shuffle_qa: true },
   rollout: {
     api_key_env: "OPENAI_API_KEY",
     n: ROLLOUT_DEFAULTS.n,
@@ -259,7 +258,7 @@ export const GROW_RULES: readonly GrowRule[] = [
     name: "lengths-leave-a-prompt-budget",
     check: (f, invalid) => {
       if (invalid.has("plain")) return [];
-      const g = f.plain?.tokens_to_generate ?? GROW_DEFAULTS.plain.tokens_to_generate;
+      const g = f.plain?.tokens_to_generate ?? PLAIN_DEFAULTS.tokensToGenerate;
       return (f.lengths ?? []).flatMap((l, i) =>
         l <= g
           ? [
@@ -297,7 +296,6 @@ export function resolveGrowConfig(
   if (problems.length > 0) throw new GrowConfigError(problems);
   const f = value as GrowFile;
   const at = (p: string) => (isAbsolute(p) ? p : join(options.baseDir, p));
-  const p = { ...GROW_DEFAULTS.plain, ...stripUndefined(f.plain ?? {}) };
   const rd = GROW_DEFAULTS.rollout;
   const ro = f.rollout;
   const out = at(f.out ?? GROW_DEFAULTS.out);
@@ -306,32 +304,7 @@ export function resolveGrowConfig(
     path: at(d.path),
     ...(d.format ? { format: d.format } : {}),
   }));
-  const plain = resolvePlainConfig({
-    datasets: datasets.map((d) => `${d.name}=${d.path}`),
-    dataDir: ".",
-    lengths: f.lengths.join(","),
-    tokensToGenerate: p.tokens_to_generate,
-    numSamples: 1,
-    preSamples: 0,
-    disjointWindows: false,
-    seed: p.seed,
-    shuffleQa: p.shuffle_qa,
-    placement: p.placement,
-    passageHeader: "Passage {i}:\n",
-    passageSeparator: "\n\n",
-    checkBudget: p.check_budget,
-    subset: p.subset,
-    out: join(out, "work"),
-    cache: p.cache_dir !== false,
-    ...(typeof p.cache_dir === "string" ? { cacheDir: at(p.cache_dir) } : {}),
-    template: p.template,
-    systemPrompt: p.system_prompt.startsWith("@") ? `@${at(p.system_prompt.slice(1))}` : p.system_prompt,
-    chatTemplate:
-      parseChatTemplateSpec(p.chat_template).kind === "file" ? at(p.chat_template) : p.chat_template,
-    removeNewlineTab: false,
-    distractQuestions: -1,
-  });
-  plain.datasets = datasets.map((d) => ({ ...d }));
+  const plain = resolveRoundOptions(f, datasets, out, at);
   const config: GrowConfig = {
     out,
     datasets,
@@ -341,7 +314,7 @@ export function resolveGrowConfig(
     startPosition: f.start_position,
     oversample: f.oversample ?? GROW_DEFAULTS.oversample,
     maxRounds: f.max_rounds ?? GROW_DEFAULTS.max_rounds,
-    tokenizer: p.tokenizer,
+    tokenizer: plain.tokenizer,
     plain,
     rollout: {
       model: ro.model,
@@ -369,10 +342,6 @@ export function resolveGrowConfig(
   return config;
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
 /**
  * Settings that do not change any output (where and how fast requests go, how many rounds may still run, how
  * big future windows are): they may change between runs of one manifest.
@@ -386,6 +355,59 @@ const RUN_SETTINGS = new Set([
   "rollout.timeoutMs",
   "rollout.retries",
 ]);
+
+/**
+ * The plain settings of every round (windows, lengths and output folder are set per round), resolved by the
+ * `plain` command's resolver; its problems are reported at the `plain.*` keys.
+ */
+function resolveRoundOptions(
+  f: GrowFile,
+  datasets: GrowDataset[],
+  out: string,
+  at: (p: string) => string,
+): PlainRunConfig {
+  const p = f.plain ?? {};
+  const o: PlainOptions = {
+    input: datasets.map((d) => ({ ...d })),
+    lengths: f.lengths,
+    numSamples: 1,
+    disjointWindows: false,
+    shuffleQa: p.shuffle_qa ?? GROW_DEFAULTS.plain.shuffle_qa,
+    out: join(out, "work"),
+    cacheDir: typeof p.cache_dir === "string" ? at(p.cache_dir) : p.cache_dir === false ? false : undefined,
+    distractorQuestions: -1,
+  };
+  if (p.tokenizer !== undefined) o.tokenizer = p.tokenizer;
+  if (p.seed !== undefined) o.seed = p.seed;
+  if (p.subset !== undefined) o.subset = p.subset;
+  if (p.tokens_to_generate !== undefined) o.tokensToGenerate = p.tokens_to_generate;
+  if (p.template !== undefined) o.template = p.template;
+  if (p.placement !== undefined) o.placement = p.placement;
+  if (p.check_budget !== undefined) o.checkBudget = p.check_budget;
+  if (p.system_prompt !== undefined)
+    o.systemPrompt = p.system_prompt.startsWith("@") ? `@${at(p.system_prompt.slice(1))}` : p.system_prompt;
+  if (p.chat_template !== undefined)
+    o.chatTemplate =
+      parseChatTemplateSpec(p.chat_template).kind === "file" ? at(p.chat_template) : p.chat_template;
+  try {
+    return resolvePlainOptions(o);
+  } catch (e) {
+    if (!(e instanceof OptionsError)) throw e;
+    throw new GrowConfigError(
+      e.problems.map((q) => {
+        const [head, ...rest] = q.path;
+        const key = snakeCase(String(head));
+        return {
+          ...q,
+          path:
+            key === "lengths" || key === "input"
+              ? [key === "input" ? "datasets" : key, ...rest]
+              : ["plain", key, ...rest],
+        };
+      }),
+    );
+  }
+}
 
 /** The settings that determine the output, flattened to `a.b` keys (recorded in the manifest). */
 export function configFingerprint(config: GrowConfig): Record<string, unknown> {
@@ -403,8 +425,8 @@ export function configFingerprint(config: GrowConfig): Record<string, unknown> {
     "plain.subset": p.subset,
     "plain.tokensToGenerate": p.tokensToGenerate,
     "plain.template": p.template.source,
-    "plain.systemPrompt": p.systemPrompt ?? FRAMING_DEFAULTS.systemPrompt,
-    "plain.chatTemplate": p.chatTemplate ?? FRAMING_DEFAULTS.chatTemplate,
+    "plain.systemPrompt": p.systemPrompt,
+    "plain.chatTemplate": p.chatTemplate,
     "plain.placement": p.placement,
     "plain.checkBudget": p.checkBudget,
   };

@@ -16,7 +16,7 @@ export function parseTopology(spec: string): Topology {
   const m = /^tree(?::(\d+))?$/.exec(spec);
   const b = m ? Number(m[1] ?? 2) : Number.NaN;
   if (m && b >= 2 && b <= 8) return { kind: "tree", branching: b };
-  throw new ConfigError(`Bad --topology ${JSON.stringify(spec)}: use chain or tree[:B] with 2 ≤ B ≤ 8`);
+  throw new ConfigError(`Bad topology ${JSON.stringify(spec)}: use chain or tree[:B] with 2 ≤ B ≤ 8`);
 }
 
 export function formatTopology(t: Topology): string {

@@ -21,7 +21,7 @@ export function parseIdFormat(spec: string): IdFormat {
     if (length >= 1 && length <= max) return { kind: m[1] as "hex" | "nano", length };
   }
   throw new ConfigError(
-    `Bad --id-format ${JSON.stringify(spec)}: use uuid, hex:N (1 ≤ N ≤ 32) or nano:N (1 ≤ N ≤ 64)`,
+    `Bad id format ${JSON.stringify(spec)}: use uuid, hex:N (1 ≤ N ≤ 32) or nano:N (1 ≤ N ≤ 64)`,
   );
 }
 
@@ -48,7 +48,7 @@ export function assertIdSpace(f: IdFormat, needed: number): void {
   const bits = idSpaceBits(f);
   if (bits < 60 && needed > 2 ** bits / 100)
     throw new ConfigError(
-      `--id-format ${formatIdFormat(f)} is too short to be unique: it has ${2 ** bits} values and an instance needs ${needed} ids; use a longer format (e.g. hex:8 or uuid)`,
+      `${formatIdFormat(f)} is too short to be unique: it has ${2 ** bits} values and an instance needs ${needed} ids; use a longer format (e.g. hex:8 or uuid)`,
     );
 }
 

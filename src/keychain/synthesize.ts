@@ -1,15 +1,21 @@
 import { createHash } from "node:crypto";
-import { assertCounts, type Composed, Composer, isChecked } from "../compose/compose.js";
+import {
+  assertCounts,
+  type BudgetCheck,
+  type Composed,
+  Composer,
+  goldPositions,
+  isChecked,
+} from "../compose/compose.js";
 import { layoutIsNewlineBounded } from "../compose/layout.js";
 import { formatPlacement, type Placement } from "../compose/placement.js";
 import type { QuestionPool } from "../compose/question-pool.js";
 import type { SizedCorpus } from "../compose/sized-corpus.js";
-import type { BudgetCheck, WindowItem } from "../plain/synthesize.js";
-import { goldPositions } from "../plain/synthesize.js";
 import { assertRendered, type ChatTemplate, userFrame } from "../prompt/chat-template.js";
 import { promptMessages } from "../prompt/messages.js";
 import { type KeychainPromptVariant, keychainUserParts } from "../prompt/templates.js";
 import { Rng } from "../rng.js";
+import type { WindowItem } from "../run/windows.js";
 import type { TokenCounter } from "../tokenizer/types.js";
 import { buildRoutes, formatTopology, idsNeeded, type KeyRoutes, type Topology } from "./chains.js";
 import { drawIds, formatIdFormat, type IdFormat, IdScreen } from "./ids.js";
@@ -25,7 +31,7 @@ import { serializePair } from "./pairs.js";
 import type { KeychainRecord } from "./record.js";
 
 /** Resolved options of KeyChain synthesis. */
-export interface KeychainOptions {
+export interface KeychainSampleOptions {
   dataset: string;
   maxSeqLength: number;
   tokensToGenerate: number;
@@ -90,7 +96,7 @@ interface Plan {
 export async function* synthesizeKeychain(
   ctx: KeychainContext,
   items: readonly WindowItem[],
-  options: KeychainOptions,
+  options: KeychainSampleOptions,
   chunkSize = 16,
 ): AsyncGenerator<KeychainResult> {
   const exact = isKeychainExact(ctx);
@@ -246,7 +252,7 @@ function plan(
   attempt: number,
   extraReserve: number,
   ctx: KeychainContext,
-  options: KeychainOptions,
+  options: KeychainSampleOptions,
 ): Plan {
   const base = [options.seed, options.dataset, options.maxSeqLength, item.sourceIndex, item.qa.id] as const;
   const distract = ctx.pool.sample(item.qa, options.distractorQuestions, Rng.derive("kc-distract", ...base));
@@ -353,7 +359,7 @@ function makeRecord(
   distractorContext: string,
   user: string,
   tokens: number,
-  options: KeychainOptions,
+  options: KeychainSampleOptions,
   ctx: KeychainContext,
 ): KeychainRecord {
   const gold = goldPositions(b.order, p.item.qa.gold);

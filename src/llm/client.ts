@@ -4,19 +4,19 @@
  * replicas; a replica whose server fails is avoided for a while and the retry goes to another one at once.
  */
 import OpenAI, { AzureOpenAI } from "openai";
+import { createLimiter } from "../async/limiter.js";
 import { ConfigError, RemoteError } from "../errors.js";
-import type { ChatMessage } from "../prompt/chat-template.js";
 import {
   DEFAULT_RETRY_POLICY,
   isRetryableStatus,
   type RequestFailure,
   type RetryPolicy,
   retryDelay,
-} from "../tokenizer/retry.js";
+} from "../net/retry.js";
+import { sleep } from "../net/sleep.js";
+import type { ChatMessage } from "../prompt/chat-template.js";
 import { BadResponseError, failureOf, isServerFault } from "./failure.js";
-import { createLimiter } from "./limiter.js";
 import { DEFAULT_REPLICA_BACKOFF, type ReplicaBackoff, ReplicaSet } from "./replicas.js";
-import { sleep } from "./sleep.js";
 
 export type { ChatMessage };
 
@@ -187,7 +187,7 @@ export function createChatPool(options: ChatPoolOptions): ChatPool {
         if (delay === undefined) throw describeFailure(failure, error, request, resolved, index, attempt);
         counts.retries++;
         // Another replica that is up gets the retry now; with none, wait as the policy says.
-        if (!replicas.hasHealthyOther(index)) await sleep(delay, signal);
+        if (!replicas.hasHealthyOther(index)) await sleep(delay, { signal });
       }
     }
   };

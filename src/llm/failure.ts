@@ -1,14 +1,9 @@
 /**
- * How a failed chat call is classified for the retry policy of `../tokenizer/retry.ts`: pure functions
- * over the errors the `openai` SDK (and `fetch` under it) throws.
+ * How a failed chat call is classified for the retry policy of `../net/retry.ts`: pure functions over the
+ * errors the `openai` SDK (and `fetch` under it) throws.
  */
 import { APIConnectionError, APIError, APIUserAbortError } from "openai";
-import {
-  DEFAULT_RETRY_POLICY,
-  type RequestFailure,
-  type RetryPolicy,
-  retryDelay,
-} from "../tokenizer/retry.js";
+import { DEFAULT_RETRY_POLICY, type RequestFailure, type RetryPolicy, retryDelay } from "../net/retry.js";
 
 /** A 2xx answer that is not a chat completion (no `choices` array, wrong field types). */
 export class BadResponseError extends Error {

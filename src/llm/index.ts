@@ -1,3 +1,5 @@
+// The chat pool's request cap; re-exported from where the semaphore now lives.
+export { createLimiter, type Limiter } from "../async/limiter.js";
 export { type ChatNResult, chatN } from "./chat-n.js";
 export {
   type ChatMessage,
@@ -12,7 +14,4 @@ export {
   resolveChatPoolOptions,
 } from "./client.js";
 export { BadResponseError, chatRetryDelay, failureOf, isServerFault } from "./failure.js";
-export { createLimiter, type Limiter } from "./limiter.js";
-export { mapOrdered } from "./map-ordered.js";
 export { DEFAULT_REPLICA_BACKOFF, type ReplicaBackoff, ReplicaSet } from "./replicas.js";
-export { sleep } from "./sleep.js";

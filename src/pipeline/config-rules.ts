@@ -3,13 +3,10 @@
  * the keys that passed the field checks; a rule whose inputs failed them stays silent (the field problem is
  * already reported).
  */
-import { type ConfigPath, type ConfigProblem, configWording, formatConfigPath } from "../config/problems.js";
-import { ConfigError } from "../errors.js";
-import { idsNeeded } from "../keychain/chains.js";
-import { assertIdSpace } from "../keychain/ids.js";
-import { chainsFor, distractorsFor, type KeychainRunConfig } from "../keychain/run.js";
-import type { KindName, VerlExportConfig } from "./config.js";
-import type { PipelineFile } from "./config-schema.js";
+import { type ConfigPath, type ConfigProblem, formatConfigPath } from "../config/problems.js";
+import type { KeychainRunConfig } from "../keychain/options.js";
+import { windowSpan } from "../run/windows.js";
+import type { KindName, PipelineFile, VerlExportConfig } from "./config-schema.js";
 
 /** The question-window settings of one kind, with the YAML path each value came from. */
 export interface KindSettings {
@@ -47,7 +44,7 @@ const anyInvalid = (input: RuleInput, keys: readonly string[]) => keys.some((k) 
 
 /** Questions [start, end) a kind's windows cover, over all its lengths. */
 function questionRange(k: KindSettings): { start: number; end: number } {
-  const span = k.disjointWindows ? (k.lengths?.length ?? 0) * k.numSamples : k.numSamples;
+  const span = windowSpan({ ...k, lengths: k.lengths?.length ?? 0 });
   return { start: k.preSamples, end: k.preSamples + span };
 }
 
@@ -128,32 +125,6 @@ export const CONFIG_RULES: readonly ConfigRule[] = [
           message: `the KeyChain questions [${c.start}, ${c.end}) overlap the plain ones [${p.start}, ${p.end}); plain and KeyChain files must use different questions: leave kinds.keychain.pre_samples unset (it then starts at ${p.end}) or set it to ≥ ${p.end}`,
         },
       ];
-    },
-  },
-  {
-    name: "keychain-chains-fit",
-    check: ({ keychain }) => {
-      if (!keychain) return [];
-      const problems: ConfigProblem[] = [];
-      const add = (path: ConfigPath, e: unknown) => {
-        if (!(e instanceof ConfigError)) throw e;
-        const message = configWording(e.message);
-        if (!problems.some((p) => p.message === message)) problems.push({ path, message });
-      };
-      for (const length of keychain.lengths) {
-        const chains = chainsFor(keychain, length);
-        try {
-          assertIdSpace(keychain.idFormat, idsNeeded(keychain.topology, chains, keychain.hops));
-        } catch (e) {
-          add(["kinds", "keychain", "id_format"], e);
-        }
-        try {
-          distractorsFor(keychain, length);
-        } catch (e) {
-          add(["kinds", "keychain", "distractor_questions"], e);
-        }
-      }
-      return problems;
     },
   },
   {

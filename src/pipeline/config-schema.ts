@@ -188,3 +188,18 @@ function valueAt(value: unknown, path: readonly (string | number)[]): unknown {
     v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[p] : undefined;
   return v;
 }
+
+export const KIND_NAMES = ["plain", "keychain"] as const;
+export type KindName = (typeof KIND_NAMES)[number];
+
+/** verl export of every produced file: the last `testSize + validSize` rows are held out. */
+export interface VerlExportConfig {
+  /** Rows of each file for test.parquet, taken from the rows after the training slice. @default 0 */
+  testSize: number;
+  /** Rows of each file for valid.parquet (the last ones). @default 0 */
+  validSize: number;
+  /** Seed of the valid draw. @default the pipeline seed */
+  seed: number;
+  /** @default false */
+  withAliases: boolean;
+}

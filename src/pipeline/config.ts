@@ -1,69 +1,52 @@
 /**
- * From a pipeline YAML file to the resolved configuration: field checks (zod), data set resolution, the CLI's
- * own resolvers for the plain and KeyChain run configs, then the named cross-field rules. Every problem is
+ * From a pipeline YAML file to the resolved configuration: field checks (zod), data set resolution, the
+ * library's resolvers of the plain and KeyChain options (their problems put at the YAML keys), then the named
+ * cross-field rules. Every problem is
  * reported at once, each with its YAML path and line.
  */
 import { stat } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
-import { DOWNLOADED_TRAIN_FILES } from "../cli/datasets.js";
-import { resolveKeychainConfig } from "../cli/keychain.js";
-import { type Opts, resolvePlainConfig } from "../cli/plain.js";
-import { type ConfigPath, type ConfigProblem, configWording } from "../config/problems.js";
+import { type ConfigPath, type ConfigProblem, OptionsError, snakeCase } from "../config/problems.js";
 import { type ConfigSource, loadYamlConfig } from "../config/yaml.js";
 import { detectFormat } from "../corpus/read.js";
 import type { Corpus, FormatName } from "../corpus/types.js";
-import { ConfigError, InputError } from "../errors.js";
-import type { KeychainRunConfig } from "../keychain/run.js";
-import type { PlainRunConfig } from "../plain/run.js";
+import { InputError } from "../errors.js";
+import { type KeychainOptions, type KeychainRunConfig, resolveKeychainOptions } from "../keychain/options.js";
+import { type PlainOptions, type PlainRunConfig, resolvePlainOptions } from "../plain/options.js";
 import { parseChatTemplateSpec } from "../prompt/chat-template.js";
-import { FRAMING_DEFAULTS } from "../prompt/framing.js";
-import { PLAIN_USER_TEMPLATE } from "../prompt/templates.js";
+import { DOWNLOADED_TRAIN_FILES } from "../run/datasets.js";
 import { defaultDatasetName } from "../run/matrix.js";
+import { MATRIX_DEFAULTS, type MatrixOptions } from "../run/options.js";
+import { windowSpan } from "../run/windows.js";
 import { checkRules, type KindSettings } from "./config-rules.js";
 import {
   checkSchema,
   DATASET_ENTRY,
   type DatasetEntry,
   type KeychainSection,
+  KIND_NAMES,
+  type KindName,
   type PipelineFile,
   type PlainSection,
   type SharedSection,
+  TOP_LEVEL,
+  type VerlExportConfig,
 } from "./config-schema.js";
 import { PipelineConfigError } from "./problems.js";
 
-export const KIND_NAMES = ["plain", "keychain"] as const;
-export type KindName = (typeof KIND_NAMES)[number];
+export { KIND_NAMES, type KindName, type VerlExportConfig };
 
 /** Where `keychain-synth download NAME` puts each public data set (relative to `data_dir`). */
 const PUBLIC_DATASETS = DOWNLOADED_TRAIN_FILES;
 
-/** Every default of the config file, in one place (they equal the CLI's flag defaults). */
+/**
+ * The defaults of the keys that are the pipeline's own; every key that is a plain or KeyChain option takes
+ * that option's default from the library ({@link MATRIX_DEFAULTS}, {@link PLAIN_DEFAULTS},
+ * {@link KEYCHAIN_DEFAULTS}).
+ */
 export const PIPELINE_DEFAULTS = {
-  out: "output",
-  tokenizer: "qwen3",
-  seed: 42,
-  data_dir: "data",
-  tokens_to_generate: 128,
-  num_samples: 1000,
-  pre_samples: 0,
-  disjoint_windows: true,
-  shuffle_qa: false,
-  subset: "train",
-  placement: "shuffle",
-  check_budget: "sample",
-  passage_header: "Passage {i}:\n",
-  passage_separator: "\n\n",
-  system_prompt: FRAMING_DEFAULTS.systemPrompt,
-  chat_template: FRAMING_DEFAULTS.chatTemplate,
-  plain: { template: PLAIN_USER_TEMPLATE, remove_newline_tab: false, distract_questions: -1 },
-  keychain: {
-    preset: "paper",
-    chains: "auto",
-    hops: 4,
-    topology: "chain",
-    distractor_questions: "auto",
-    prompt_variant: "default",
-  },
+  /** Root of `{out}/plain`, `{out}/keychain`, `{out}/verl` and the manifest. */
+  out: MATRIX_DEFAULTS.out,
   verl: { test_size: 0, valid_size: 0, with_aliases: false },
 } as const;
 
@@ -72,18 +55,6 @@ export interface PipelineDataset {
   name: string;
   path: string;
   format?: FormatName;
-}
-
-/** verl export of every produced file: the last `testSize + validSize` rows are held out. */
-export interface VerlExportConfig {
-  /** Rows of each file for test.parquet, taken from the rows after the training slice. @default 0 */
-  testSize: number;
-  /** Rows of each file for valid.parquet (the last ones). @default 0 */
-  validSize: number;
-  /** Seed of the valid draw. @default the pipeline seed */
-  seed: number;
-  /** @default false */
-  withAliases: boolean;
 }
 
 /** The resolved pipeline: every default filled in, every path resolved against the config file's folder. */
@@ -124,7 +95,7 @@ export async function resolvePipelineConfig(raw: unknown, options: ResolveOption
   const { value: file, problems } = checkSchema(raw);
   const invalidKeys = new Set(problems.map((p) => String(p.path[0])));
   const at = (p: string) => (isAbsolute(p) ? p : join(options.baseDir, p));
-  const dataDir = at(file.data_dir ?? PIPELINE_DEFAULTS.data_dir);
+  const dataDir = at(file.data_dir ?? MATRIX_DEFAULTS.dataDir);
   // When some entries are malformed, the well-formed ones are still checked (missing files reported too).
   const entries = file.datasets ?? wellFormedEntries(raw);
   const resolved = await resolveDatasets(
@@ -155,12 +126,14 @@ export async function resolvePipelineConfig(raw: unknown, options: ResolveOption
     named.length > 0 && (k?.lengths?.length ?? 0) > 0 && new Set(k?.lengths).size === k?.lengths?.length;
   const plain =
     plainSection && plainSettings && ready(plainSettings)
-      ? build(["kinds", "plain"], problems, () => plainConfig(plainSection, plainSettings, common))
+      ? build("plain", plainSection, problems, () =>
+          resolvePlainOptions(plainOptions(plainSection, plainSettings, common)),
+        )
       : undefined;
   const keychain =
     keychainSection && keychainSettings && ready(keychainSettings)
-      ? build(["kinds", "keychain"], problems, () =>
-          keychainConfig(keychainSection, keychainSettings, common),
+      ? build("keychain", keychainSection, problems, () =>
+          resolveKeychainOptions(keychainOptions(keychainSection, keychainSettings, common)),
         )
       : undefined;
   const verlSection = file.export?.verl;
@@ -168,7 +141,7 @@ export async function resolvePipelineConfig(raw: unknown, options: ResolveOption
     ? {
         testSize: verlSection.test_size ?? PIPELINE_DEFAULTS.verl.test_size,
         validSize: verlSection.valid_size ?? PIPELINE_DEFAULTS.verl.valid_size,
-        seed: verlSection.seed ?? file.seed ?? PIPELINE_DEFAULTS.seed,
+        seed: verlSection.seed ?? file.seed ?? MATRIX_DEFAULTS.seed,
         withAliases: verlSection.with_aliases ?? PIPELINE_DEFAULTS.verl.with_aliases,
       }
     : undefined;
@@ -186,7 +159,7 @@ export async function resolvePipelineConfig(raw: unknown, options: ResolveOption
   if (problems.length > 0) throw new PipelineConfigError(problems);
   const config: PipelineConfig = {
     out,
-    tokenizer: file.tokenizer ?? PIPELINE_DEFAULTS.tokenizer,
+    tokenizer: file.tokenizer ?? MATRIX_DEFAULTS.tokenizer,
     datasets: named,
   };
   if (options.source) config.source = options.source;
@@ -194,17 +167,6 @@ export async function resolvePipelineConfig(raw: unknown, options: ResolveOption
   if (keychain) config.keychain = keychain;
   if (verl) config.verl = verl;
   return config;
-}
-
-/** Run a CLI resolver; a ConfigError it throws becomes a problem at `path`. */
-function build<T>(path: ConfigPath, problems: ConfigProblem[], f: () => T): T | undefined {
-  try {
-    return f();
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    problems.push({ path, message: configWording(e.message) });
-    return undefined;
-  }
 }
 
 /** The window settings of a kind: its own value, else the top-level one, else the default. */
@@ -223,13 +185,13 @@ function kindSettings(
   const pre = pick("pre_samples");
   const disjoint = pick("disjoint_windows");
   const g = pick("tokens_to_generate");
-  const n = numSamples.value ?? PIPELINE_DEFAULTS.num_samples;
-  const disjointWindows = disjoint.value ?? PIPELINE_DEFAULTS.disjoint_windows;
-  let preSamples = pre.value ?? PIPELINE_DEFAULTS.pre_samples;
+  const n = numSamples.value ?? MATRIX_DEFAULTS.numSamples;
+  const disjointWindows = disjoint.value ?? MATRIX_DEFAULTS.disjointWindows;
+  let preSamples = pre.value ?? MATRIX_DEFAULTS.preSamples;
   let prePath = pre.path;
   // KeyChain takes the questions after the plain windows unless told otherwise.
   if (kind === "keychain" && section.pre_samples === undefined && plain) {
-    preSamples = plain.preSamples + windowSpan(plain);
+    preSamples = plain.preSamples + kindSpan(plain);
     prePath = ["kinds", "keychain", "pre_samples"];
   }
   return {
@@ -241,14 +203,14 @@ function kindSettings(
     preSamples,
     preSamplesPath: prePath,
     disjointWindows,
-    tokensToGenerate: g.value ?? PIPELINE_DEFAULTS.tokens_to_generate,
+    tokensToGenerate: g.value ?? MATRIX_DEFAULTS.tokensToGenerate,
     tokensToGeneratePath: g.path,
   };
 }
 
 /** Questions a kind uses after its `pre_samples`: all its lengths' windows. */
-export function windowSpan(k: Pick<KindSettings, "lengths" | "numSamples" | "disjointWindows">): number {
-  return k.disjointWindows ? (k.lengths?.length ?? 0) * k.numSamples : k.numSamples;
+export function kindSpan(k: Pick<KindSettings, "lengths" | "numSamples" | "disjointWindows">): number {
+  return windowSpan({ ...k, lengths: k.lengths?.length ?? 0 });
 }
 
 interface Common {
@@ -258,78 +220,88 @@ interface Common {
   datasets: PipelineDataset[];
 }
 
-/** The flags every datasets × lengths command takes, as commander would hand them to the CLI resolvers. */
-function matrixOpts(kind: KindName, section: SharedSection, k: KindSettings, c: Common): Opts {
+/** The options every datasets × lengths job takes, from the YAML: a kind's own value, else the top level's. */
+function matrixOptions(kind: KindName, section: SharedSection, k: KindSettings, c: Common): MatrixOptions {
   const f = c.file;
-  const opts: Opts = {
-    datasets: c.datasets.map((d) => d.path),
-    dataDir: ".",
-    lengths: (k.lengths ?? []).join(","),
+  const o: MatrixOptions = {
+    input: c.datasets.map((d) => ({ ...d })),
+    lengths: k.lengths ?? [],
     tokensToGenerate: k.tokensToGenerate,
     numSamples: k.numSamples,
     preSamples: k.preSamples,
     disjointWindows: k.disjointWindows,
-    seed: f.seed ?? PIPELINE_DEFAULTS.seed,
-    shuffleQa: f.shuffle_qa ?? PIPELINE_DEFAULTS.shuffle_qa,
-    placement: section.placement ?? f.placement ?? PIPELINE_DEFAULTS.placement,
-    passageHeader: f.passage_header ?? PIPELINE_DEFAULTS.passage_header,
-    passageSeparator: f.passage_separator ?? PIPELINE_DEFAULTS.passage_separator,
-    checkBudget: section.check_budget ?? f.check_budget ?? PIPELINE_DEFAULTS.check_budget,
-    subset: section.subset ?? f.subset ?? PIPELINE_DEFAULTS.subset,
     out: join(c.out, kind),
-    cache: f.cache_dir !== false,
-    systemPrompt: fileSpec(section.system_prompt ?? f.system_prompt ?? PIPELINE_DEFAULTS.system_prompt, c),
-    chatTemplate: templateSpec(
-      section.chat_template ?? f.chat_template ?? PIPELINE_DEFAULTS.chat_template,
-      c,
-    ),
+    cacheDir: typeof f.cache_dir === "string" ? c.at(f.cache_dir) : f.cache_dir === false ? false : undefined,
   };
-  if (typeof f.cache_dir === "string") opts.cacheDir = c.at(f.cache_dir);
-  if (f.filter_ids !== undefined) opts.filterIds = c.at(f.filter_ids);
-  if (f.min_hops !== undefined) opts.minHops = f.min_hops;
-  return opts;
-}
-
-/** `@FILE` with FILE resolved against the config file's folder; names as they are. */
-function fileSpec(value: string, c: Common): string {
-  return value.startsWith("@") ? `@${c.at(value.slice(1))}` : value;
-}
-
-/** A chat template file resolved against the config file's folder; keywords and presets as they are. */
-function templateSpec(value: string, c: Common): string {
-  const spec = parseChatTemplateSpec(value);
-  return spec.kind === "file" ? c.at(spec.path) : value;
-}
-
-/** The CLI resolvers parse data set strings themselves; the pipeline's own list (with formats) replaces it. */
-function withDatasets<T extends { datasets: unknown }>(config: T, datasets: PipelineDataset[]): T {
-  return { ...config, datasets: datasets.map((d) => ({ ...d })) };
-}
-
-function plainConfig(s: PlainSection, k: KindSettings, c: Common): PlainRunConfig {
-  const d = PIPELINE_DEFAULTS.plain;
-  const opts: Opts = {
-    ...matrixOpts("plain", s, k, c),
-    template: s.template ?? d.template,
-    removeNewlineTab: s.remove_newline_tab ?? d.remove_newline_tab,
-    distractQuestions: s.distract_questions ?? d.distract_questions,
+  const shared = <K extends keyof SharedSection>(key: K) => section[key] ?? f[key];
+  const set = <K extends keyof MatrixOptions>(key: K, value: MatrixOptions[K] | undefined) => {
+    if (value !== undefined) o[key] = value;
   };
-  return withDatasets(resolvePlainConfig(opts), c.datasets);
+  set("seed", f.seed);
+  set("shuffleQa", f.shuffle_qa);
+  set("placement", shared("placement"));
+  set("passageHeader", f.passage_header);
+  set("passageSeparator", f.passage_separator);
+  set("checkBudget", shared("check_budget"));
+  set("subset", shared("subset"));
+  set("tokenizer", f.tokenizer);
+  const system = shared("system_prompt");
+  set("systemPrompt", system?.startsWith("@") ? `@${c.at(system.slice(1))}` : system);
+  const template = shared("chat_template");
+  set(
+    "chatTemplate",
+    template !== undefined && parseChatTemplateSpec(template).kind === "file" ? c.at(template) : template,
+  );
+  set("filterIds", f.filter_ids === undefined ? undefined : c.at(f.filter_ids));
+  set("minHops", f.min_hops);
+  return o;
 }
 
-function keychainConfig(s: KeychainSection, k: KindSettings, c: Common): KeychainRunConfig {
-  const d = PIPELINE_DEFAULTS.keychain;
-  const opts: Opts = {
-    ...matrixOpts("keychain", s, k, c),
-    preset: s.preset ?? d.preset,
-    chains: s.chains ?? d.chains,
-    hops: s.hops ?? d.hops,
-    topology: s.topology ?? d.topology,
-    distractorQuestions: s.distractor_questions ?? d.distractor_questions,
-    promptVariant: s.prompt_variant ?? d.prompt_variant,
+/**
+ * Resolve a kind's options with the library's resolver; each problem it reports is put at the YAML key it
+ * came from: the kind's own key when the kind sets it, else the top-level key (`input` is `datasets`).
+ */
+function build<T>(
+  kind: KindName,
+  section: Record<string, unknown>,
+  problems: ConfigProblem[],
+  resolve: () => T,
+): T | undefined {
+  try {
+    return resolve();
+  } catch (e) {
+    if (!(e instanceof OptionsError)) throw e;
+    for (const p of e.problems) {
+      const [head, ...rest] = p.path;
+      const key = head === "input" ? "datasets" : snakeCase(String(head));
+      const own = key in section || !(key in TOP_LEVEL);
+      problems.push({ ...p, path: own ? ["kinds", kind, key, ...rest] : [key, ...rest] });
+    }
+    return undefined;
+  }
+}
+
+function plainOptions(s: PlainSection, k: KindSettings, c: Common): PlainOptions {
+  const o: PlainOptions = matrixOptions("plain", s, k, c);
+  if (s.template !== undefined) o.template = s.template;
+  if (s.remove_newline_tab !== undefined) o.removeNewlineTab = s.remove_newline_tab;
+  if (s.distract_questions !== undefined) o.distractorQuestions = s.distract_questions;
+  return o;
+}
+
+function keychainOptions(s: KeychainSection, k: KindSettings, c: Common): KeychainOptions {
+  const o: KeychainOptions = matrixOptions("keychain", s, k, c);
+  const set = <K extends keyof KeychainOptions>(key: K, value: KeychainOptions[K] | undefined) => {
+    if (value !== undefined) o[key] = value;
   };
-  if (s.id_format !== undefined) opts.idFormat = s.id_format;
-  return withDatasets(resolveKeychainConfig(opts), c.datasets);
+  set("preset", s.preset);
+  set("chains", s.chains);
+  set("hops", s.hops);
+  set("idFormat", s.id_format);
+  set("topology", s.topology);
+  set("distractorQuestions", s.distractor_questions);
+  set("promptVariant", s.prompt_variant);
+  return o;
 }
 
 /** Settle each entry's path (public names under `data_dir`), check the file exists, and name it. */

@@ -5,8 +5,8 @@
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
-import type { Shard } from "../plain/windows.js";
 import type { FileSummary } from "../run/matrix.js";
+import type { Shard } from "../run/windows.js";
 import type { PipelineConfig } from "./config.js";
 import type { PipelineStep } from "./plan.js";
 import type { ShardChoice } from "./shard-env.js";
@@ -84,7 +84,8 @@ export function manifestPath(out: string, shard: Shard | undefined): string {
 /** The resolved config as JSON (what the run used, every default filled in). */
 export function configJson(config: PipelineConfig): Record<string, unknown> {
   const kind = (c: NonNullable<PipelineConfig["plain"] | PipelineConfig["keychain"]>) => {
-    const { datasets: _, ...rest } = kindConfigJson(c);
+    // The tokenizer is recorded once, at the top.
+    const { datasets: _, tokenizer: __, ...rest } = kindConfigJson(c);
     return rest;
   };
   return {

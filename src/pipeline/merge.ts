@@ -6,9 +6,9 @@
  */
 import { createReadStream } from "node:fs";
 import { basename } from "node:path";
-import { AtomicFile } from "../io/atomic.js";
-import type { Shard } from "../plain/windows.js";
+import { writeAtomic } from "../io/atomic.js";
 import type { FileSummary } from "../run/matrix.js";
+import type { Shard } from "../run/windows.js";
 import type { PipelineConfig } from "./config.js";
 import { canonicalJson } from "./hash.js";
 import { hashStepInputs } from "./inputs.js";
@@ -241,8 +241,7 @@ async function checkShards(t: MergeTarget, n: number): Promise<Ready | string[]>
 
 /** Concatenate the shards into the whole file (atomic, streamed), checking each one's line count; then the sidecar. */
 async function concatenate(r: Ready): Promise<number> {
-  const file = await AtomicFile.open(r.whole);
-  try {
+  await writeAtomic(r.whole, async (file) => {
     for (const [index, s] of r.shards.entries()) {
       let lines = 0;
       let last = "";
@@ -258,11 +257,7 @@ async function concatenate(r: Ready): Promise<number> {
           `shard ${index} of ${r.shards.length} (${s.path}) holds ${lines} complete lines but its sidecar says ${expected} samples: the file is damaged; make that shard again`,
         ]);
     }
-    await file.commit();
-  } catch (e) {
-    await file.abort();
-    throw e;
-  }
+  });
   const metas = r.shards.map((s) => s.meta);
   const first = metas[0] as Sidecar;
   const summary = combineSummaries(

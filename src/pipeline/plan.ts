@@ -2,7 +2,7 @@
 import { basename, join } from "node:path";
 import { type KeychainRunConfig, keychainOutputPath } from "../keychain/run.js";
 import { type PlainRunConfig, plainOutputPath } from "../plain/run.js";
-import { type Shard, shardRange } from "../plain/windows.js";
+import { type Shard, shardRange } from "../run/windows.js";
 import { KIND_NAMES, type KindName, type PipelineConfig, type PipelineDataset } from "./config.js";
 
 export type KindConfig = PlainRunConfig | KeychainRunConfig;

@@ -3,10 +3,11 @@
  * runners, skipped when already up to date, then exported for verl; a manifest rewritten after every step.
  */
 import { basename } from "node:path";
+import { SerialQueue } from "../async/serial-queue.js";
 import { ConfigError } from "../errors.js";
 import type { ExportVerlResult } from "../export/verl.js";
-import { type KeychainRunConfig, runKeychain } from "../keychain/run.js";
-import { type PlainRunConfig, runPlain } from "../plain/run.js";
+import { type KeychainRunConfig, runKeychainConfig } from "../keychain/run.js";
+import { type PlainRunConfig, runPlainConfig } from "../plain/run.js";
 import type { FileSummary, RunEvent } from "../run/matrix.js";
 import type { TokenCounter } from "../tokenizer/types.js";
 import type { PipelineConfig } from "./config.js";
@@ -63,23 +64,6 @@ export interface PipelineResult {
   manifestPath: string;
   /** Summaries of the files made by this run (not of those skipped). */
   summaries: FileSummary[];
-}
-
-/** Tasks run one after another, off the caller's synchronous path; the first error is kept for `drain`. */
-class SerialQueue {
-  private tail: Promise<void> = Promise.resolve();
-  private error: unknown;
-  private failed = false;
-  add(task: () => Promise<void>): void {
-    this.tail = this.tail.then(task).catch((e: unknown) => {
-      if (!this.failed) this.error = e;
-      this.failed = true;
-    });
-  }
-  async drain(): Promise<void> {
-    await this.tail;
-    if (this.failed) throw this.error;
-  }
 }
 
 export async function runPipeline(
@@ -229,8 +213,8 @@ export async function runPipeline(
     };
     const runDeps = { counter: deps.counter, onEvent, now };
     try {
-      if (first.kind === "plain") await runPlain(runConfig as PlainRunConfig, runDeps);
-      else await runKeychain(runConfig as KeychainRunConfig, runDeps);
+      if (first.kind === "plain") await runPlainConfig(runConfig as PlainRunConfig, runDeps);
+      else await runKeychainConfig(runConfig as KeychainRunConfig, runDeps);
     } catch (e) {
       await queue.drain().catch(() => {});
       const message = `${first.kind} ${first.dataset.name}: ${e instanceof Error ? e.message : String(e)}`;

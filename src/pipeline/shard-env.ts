@@ -1,6 +1,6 @@
 /** Which shard this machine makes: from `--shard`, else from a Slurm array or a Kubernetes Indexed Job. */
 import { ConfigError } from "../errors.js";
-import { parseShard, type Shard } from "../plain/windows.js";
+import { parseShard, type Shard } from "../run/windows.js";
 
 /** A shard and where it came from (`--shard`, `slurm`, `kubernetes`), for messages and the manifest. */
 export interface ShardChoice {

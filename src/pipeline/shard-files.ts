@@ -1,8 +1,8 @@
 /** Shard file names: `{stem}.shard-{i}-of-{n}.jsonl` beside the whole file `{stem}.jsonl`. */
 import { readdir } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import type { Shard } from "../plain/windows.js";
 import { shardSuffix } from "../run/matrix.js";
+import type { Shard } from "../run/windows.js";
 
 const SHARD_NAME = /^(.+)\.shard-(\d+)-of-(\d+)\.jsonl$/;
 

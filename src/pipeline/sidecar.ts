@@ -5,8 +5,8 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { writeFileAtomic } from "../io/atomic.js";
-import type { Shard } from "../plain/windows.js";
 import type { FileSummary } from "../run/matrix.js";
+import type { Shard } from "../run/windows.js";
 
 /** What the pipeline adds to a sidecar. */
 export interface PipelineStamp {

@@ -39,8 +39,10 @@ export function kindConfigJson(config: KindConfig): Record<string, unknown> {
   return out;
 }
 
-/** Fields that place or name a file rather than decide its content (the window stands for the last three). */
+/** Fields that place or name a file rather than decide its content (the window stands for the last three;
+ * the tokenizer's id stands for its spec). */
 const NOT_CONTENT = new Set([
+  "tokenizer",
   "datasets",
   "lengths",
   "out",

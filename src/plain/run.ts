@@ -1,28 +1,26 @@
 import { join } from "node:path";
 import { QuestionPool } from "../compose/question-pool.js";
-import { type FramingOptions, resolveFraming } from "../prompt/framing.js";
+import { resolveFraming } from "../prompt/framing.js";
 import {
   type FileSummary,
   type MatrixCell,
-  type MatrixConfig,
   type RunDeps,
   runMatrix,
   shardSuffix,
+  withRunDeps,
 } from "../run/matrix.js";
-import { isExactByConstruction, type PlainOptions, type PlainRecord, synthesizePlain } from "./synthesize.js";
+import { type PlainOptions, type PlainRunConfig, resolvePlainOptions } from "./options.js";
+import {
+  isExactByConstruction,
+  type PlainRecord,
+  type PlainSampleOptions,
+  synthesizePlain,
+} from "./synthesize.js";
 
 export type { DatasetSpec, FileSummary, RunDeps, RunEvent } from "../run/matrix.js";
 export { defaultDatasetName } from "../run/matrix.js";
 
-/** Resolved configuration of a plain run over datasets × lengths; the framing is resolved against the
- * tokenizer when the run starts. */
-export interface PlainRunConfig
-  extends MatrixConfig,
-    FramingOptions,
-    Omit<
-      PlainOptions,
-      "dataset" | "maxSeqLength" | "seed" | "tokensToGenerate" | "system" | "chatTemplate"
-    > {}
+export type { PlainRunConfig };
 
 /** `{out}/{name}/{subset}-num_sample_{N}-max_seq_{L}.jsonl` (+ shard suffix), as the original qa.py. */
 export function plainOutputPath(config: PlainRunConfig, dataset: string, n: number, length: number): string {
@@ -33,11 +31,21 @@ export function plainOutputPath(config: PlainRunConfig, dataset: string, n: numb
   );
 }
 
-/** Plain synthesis over every dataset × length (see runMatrix). */
-export async function runPlain(config: PlainRunConfig, deps: RunDeps): Promise<FileSummary[]> {
+/**
+ * Plain synthesis over every dataset × length, from the options a user writes (defaults as the CLI's):
+ * `runPlain({ input: "hotpot.json", lengths: ["16k"], numSamples: 100 })`. The tokenizer of `options.tokenizer`
+ * is loaded (and closed) unless `deps.counter` is given. Throws an OptionsError listing every bad option.
+ */
+export async function runPlain(options: PlainOptions, deps: Partial<RunDeps> = {}): Promise<FileSummary[]> {
+  const config = resolvePlainOptions(options);
+  return withRunDeps(config.tokenizer, deps, (d) => runPlainConfig(config, d));
+}
+
+/** Plain synthesis over every dataset × length from a resolved configuration (see runMatrix). */
+export async function runPlainConfig(config: PlainRunConfig, deps: RunDeps): Promise<FileSummary[]> {
   const pools = new Map<string, QuestionPool>();
   const framing = await resolveFraming(config, deps.counter);
-  const optionsFor = (cell: MatrixCell): PlainOptions => ({
+  const optionsFor = (cell: MatrixCell): PlainSampleOptions => ({
     ...config,
     ...framing,
     dataset: cell.dataset.name,
@@ -48,7 +56,7 @@ export async function runPlain(config: PlainRunConfig, deps: RunDeps): Promise<F
     check(ds) {
       if (config.distractQuestions < 0) return;
       const pool = new QuestionPool(ds.corpus.qas);
-      pool.assertCanSample(config.distractQuestions, `--distract-questions ${config.distractQuestions}`);
+      pool.assertCanSample(config.distractQuestions, `distractor questions ${config.distractQuestions}`);
       pools.set(ds.name, pool);
     },
     outputPath: (cell) => plainOutputPath(config, cell.dataset.name, cell.windowSize, cell.length),

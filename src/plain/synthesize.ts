@@ -1,23 +1,30 @@
-import { assertCounts, type Composed, Composer, isChecked } from "../compose/compose.js";
+import {
+  assertCounts,
+  type BudgetCheck,
+  type Composed,
+  Composer,
+  goldPositions,
+  isChecked,
+} from "../compose/compose.js";
 import { layoutIsNewlineBounded } from "../compose/layout.js";
 import type { Placement } from "../compose/placement.js";
 import { formatPlacement } from "../compose/placement.js";
 import type { QuestionPool } from "../compose/question-pool.js";
 import type { SizedCorpus } from "../compose/sized-corpus.js";
 import { collapseWhitespace } from "../compose/whitespace.js";
-import type { QaRecord } from "../corpus/types.js";
 import { assertRendered, type ChatTemplate, userFrame } from "../prompt/chat-template.js";
 import { promptMessages } from "../prompt/messages.js";
 import type { Template } from "../prompt/user-template.js";
 import { Rng } from "../rng.js";
 import type { SampleRecordBase } from "../run/sample-record.js";
+import type { WindowItem } from "../run/windows.js";
 import type { TokenCounter } from "../tokenizer/types.js";
 
-/** How each emitted prompt's length is checked against a full re-tokenisation. */
-export type BudgetCheck = "sample" | "all" | "off";
+export type { BudgetCheck };
+export { goldPositions };
 
 /** Resolved options of plain synthesis (every default filled in). */
-export interface PlainOptions {
+export interface PlainSampleOptions {
   /** Data set name: written to each record and part of every sample's RNG seed. */
   dataset: string;
   /** L: total sequence length the samples are built for. */
@@ -41,14 +48,7 @@ export interface PlainOptions {
   checkBudget: BudgetCheck;
 }
 
-/** One question to turn into a sample. */
-export interface WindowItem {
-  qa: QaRecord;
-  /** Position of the question in the (filtered, possibly shuffled) question list. */
-  sourceIndex: number;
-  /** Position in the requested window: the record's `index`. */
-  index: number;
-}
+export type { WindowItem };
 
 /** A plain long-context QA record (field order is the output order). */
 export interface PlainRecord extends SampleRecordBase {
@@ -69,7 +69,7 @@ export interface PlainContext {
 /** Whether prompts are exact by construction (sum of cached counts) for this tokenizer and options. */
 export function isExactByConstruction(
   ctx: Pick<PlainContext, "sized" | "counter">,
-  options: Pick<PlainOptions, "removeNewlineTab">,
+  options: Pick<PlainSampleOptions, "removeNewlineTab">,
 ): boolean {
   return ctx.counter.newlineAdditive && layoutIsNewlineBounded(ctx.sized.layout) && !options.removeNewlineTab;
 }
@@ -84,7 +84,7 @@ export function isExactByConstruction(
 export async function* synthesizePlain(
   ctx: PlainContext,
   items: readonly WindowItem[],
-  options: PlainOptions,
+  options: PlainSampleOptions,
   chunkSize = 32,
 ): AsyncGenerator<PlainResult> {
   const exact = isExactByConstruction(ctx, options);
@@ -145,7 +145,12 @@ export async function* synthesizePlain(
   }
 }
 
-function plainRecord(b: Composed, item: WindowItem, options: PlainOptions, ctx: PlainContext): PlainRecord {
+function plainRecord(
+  b: Composed,
+  item: WindowItem,
+  options: PlainSampleOptions,
+  ctx: PlainContext,
+): PlainRecord {
   const prompt = promptMessages(options.system, b.user);
   assertRendered(options.chatTemplate, prompt, b.text);
   const record: PlainRecord = {
@@ -174,12 +179,4 @@ function plainRecord(b: Composed, item: WindowItem, options: PlainOptions, ctx: 
     record.distract_questions = ctx.pool.sample(item.qa, options.distractQuestions, rng);
   }
   return record;
-}
-
-/** 1-based passage numbers of the gold documents in a passage order. */
-export function goldPositions(order: readonly number[], gold: readonly number[]): number[] {
-  const goldSet = new Set(gold);
-  const out: number[] = [];
-  for (const [i, doc] of order.entries()) if (goldSet.has(doc)) out.push(i + 1);
-  return out;
 }

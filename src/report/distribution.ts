@@ -46,3 +46,8 @@ export function unitBin(x: number, bins: number): number {
 
 /** Number of bins of the depth histograms (gold documents, chain pairs, SFT f1). */
 export const DEPTH_BINS = 10;
+
+/** Adds one to `counts[i]` (a bin past the end counts from 0). */
+export function bump(counts: number[], i: number): void {
+  counts[i] = (counts[i] ?? 0) + 1;
+}

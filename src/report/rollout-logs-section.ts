@@ -1,8 +1,12 @@
 import { seriesColour } from "./charts.js";
 import { rewardText, shareText } from "./format.js";
-import type { RolloutLogAnalysis } from "./rollout-logs.js";
 import { PROMPT_CLASS_LABELS, PROMPT_CLASSES, type PromptClass } from "./rollout-logs-classify.js";
-import { type ClassStepStats, formatNumber, type StepStats } from "./rollout-logs-stats.js";
+import {
+  type ClassStepStats,
+  formatNumber,
+  type RolloutLogAnalysis,
+  type StepStats,
+} from "./rollout-logs-stats.js";
 import type { Cell, Chart, ChartSpec, ReportSection, Table } from "./section.js";
 
 /** Per-class tables list every step up to this many steps; beyond, `SAMPLED_STEP_ROWS` steps and totals. */

@@ -41,6 +41,17 @@ export interface StepStats {
   unseparated: number;
 }
 
+/** The analysis of a folder of verl rollout logs. */
+export interface RolloutLogAnalysis {
+  /** The folder, as given. */
+  dir: string;
+  repeats: number;
+  /** One entry per `global_step_{N}.json`, by ascending step. */
+  steps: StepStats[];
+  /** Step numbers between the first and the last step that have no log file. */
+  missingSteps: number[];
+}
+
 interface PromptTally {
   cls: PromptClass;
   count: number;

@@ -4,13 +4,20 @@ import { readJsonArray } from "../corpus/json-array.js";
 import { ConfigError, describeType, InputError } from "../errors.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { PROMPT_CLASSES, type PromptClass } from "./rollout-logs-classify.js";
-import { type ClassStepStats, formatNumber, StepAccumulator, type StepStats } from "./rollout-logs-stats.js";
+import {
+  type ClassStepStats,
+  formatNumber,
+  type RolloutLogAnalysis,
+  StepAccumulator,
+  type StepStats,
+} from "./rollout-logs-stats.js";
 
 export * from "./rollout-logs-classify.js";
 export { rolloutLogSection } from "./rollout-logs-section.js";
 export {
   type ClassStepStats,
   formatNumber,
+  type RolloutLogAnalysis,
   roundHalfEven,
   StepAccumulator,
   type StepStats,
@@ -44,17 +51,6 @@ export function resolveRolloutLogOptions(o: RolloutLogOptions = {}): ResolvedRol
     );
   }
   return { repeats, onProgress: o.onProgress, signal: o.signal, chunkSize: o.chunkSize ?? 1 << 20 };
-}
-
-/** The analysis of a folder of verl rollout logs. */
-export interface RolloutLogAnalysis {
-  /** The folder, as given. */
-  dir: string;
-  repeats: number;
-  /** One entry per `global_step_{N}.json`, by ascending step. */
-  steps: StepStats[];
-  /** Step numbers between the first and the last step that have no log file. */
-  missingSteps: number[];
 }
 
 /** `global_step_{N}.json`, the file name verl's rollout logger writes per training step. */

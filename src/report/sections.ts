@@ -1,8 +1,9 @@
 /** {@link ReportData} → report sections (tables + Vega-Lite charts), shared by `stats` and `report`. */
 import { groupedShareBars, lengthHistogram, seriesColour } from "./charts.js";
-import type { GroupStats, ReportData } from "./collect.js";
+import type { ReportData } from "./collect.js";
 import { DEPTH_BINS } from "./distribution.js";
 import { fillText, rewardText, shareText } from "./format.js";
+import type { GroupStats } from "./group-stats.js";
 import type { Cell, Chart, ReportSection, Table } from "./section.js";
 
 /** `hotpotqa keychain 16384`, or without the length when there is no target length (SFT rows). */

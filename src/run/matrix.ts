@@ -5,11 +5,18 @@ import { SizedCorpus } from "../compose/sized-corpus.js";
 import { readIdList } from "../corpus/read.js";
 import type { Corpus, FormatName, QaRecord } from "../corpus/types.js";
 import { ConfigError } from "../errors.js";
-import { AtomicFile, writeFileAtomic } from "../io/atomic.js";
-import type { WindowItem } from "../plain/synthesize.js";
-import { type Shard, selectQuestions, shardRange, windowItems, windowRange } from "../plain/windows.js";
+import { writeAtomic, writeFileAtomic } from "../io/atomic.js";
+import { resolveTokenizer } from "../tokenizer/resolve.js";
 import type { TokenCounter } from "../tokenizer/types.js";
 import { type CorpusMemo, readDataset } from "./corpus-memo.js";
+import {
+  type Shard,
+  selectQuestions,
+  shardRange,
+  type WindowItem,
+  windowItems,
+  windowRange,
+} from "./windows.js";
 
 /** One input data set: a file and the name its outputs go under. */
 export interface DatasetSpec {
@@ -74,6 +81,24 @@ export interface RunDeps {
   now?: () => number;
   /** Reuse data sets read and token-counted by earlier runs with the same memo (grow rounds, pipeline kinds). */
   memo?: CorpusMemo;
+}
+
+/**
+ * Runs `work` with `deps` completed: the counter of `tokenizer` is loaded (and closed afterwards) when `deps`
+ * brings none.
+ */
+export async function withRunDeps<T>(
+  tokenizer: string,
+  deps: Partial<RunDeps>,
+  work: (deps: RunDeps) => Promise<T>,
+): Promise<T> {
+  if (deps.counter) return work({ ...deps, counter: deps.counter });
+  const counter = await resolveTokenizer(tokenizer);
+  try {
+    return await work({ ...deps, counter });
+  } finally {
+    await counter.close();
+  }
 }
 
 /** A data set read, filtered and sized once for all its lengths. */
@@ -243,10 +268,9 @@ async function writeCell<R extends { prompt_length: number }>(
     corpusTokens: cell.dataset.sized.totalTokens,
     ms: 0,
   };
-  const file = await AtomicFile.open(path);
   let fillSum = 0;
   let done = 0;
-  try {
+  await writeAtomic(path, async (file) => {
     for await (const r of kind.synthesize(cell)) {
       done++;
       if (r.kind === "skip") {
@@ -263,11 +287,7 @@ async function writeCell<R extends { prompt_length: number }>(
       }
       if (done % 16 === 0 || done === total) emit({ type: "file-progress", path, done, total });
     }
-    await file.commit();
-  } catch (e) {
-    await file.abort();
-    throw e;
-  }
+  });
   summary.fill.mean = summary.written > 0 ? fillSum / summary.written : 0;
   if (summary.written === 0) summary.fill.min = 0;
   summary.ms = now() - t0;

@@ -17,6 +17,13 @@ export {
   type ScoreOptions,
 } from "./options.js";
 export {
+  type ResolvedScoreFileOptions,
+  resolveScoreFileOptions,
+  type ScoreFileOptions,
+  type ScoreSummary,
+  scoreFile,
+} from "./score-file.js";
+export {
   EXTRACTORS,
   type Extractor,
   type ScoredTrajectory,

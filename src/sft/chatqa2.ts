@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { FieldReader } from "../corpus/fields.js";
 import { ConfigError, formatPlace, InputError } from "../errors.js";
-import { AtomicFile } from "../io/atomic.js";
+import { writeAtomic } from "../io/atomic.js";
 import { pySplit } from "../scoring/python-text.js";
 import type { TokenCounter } from "../tokenizer/types.js";
 import type { BadLine } from "./rollout-file.js";
@@ -168,22 +168,21 @@ export async function extractSummaries(
     afterInputTokens: 0,
     afterOutputTokens: 0,
   };
-  let batch: Candidate[] = [];
-  const file = await AtomicFile.open(outputPath);
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const counts = await deps.counter.countBatch(batch.flatMap((c) => [c.question, c.answer]));
-    for (const [i, c] of batch.entries()) {
-      if ((counts[2 * i] ?? 0) < o.minInputTokens) continue;
-      summary.afterInputTokens++;
-      if ((counts[2 * i + 1] ?? 0) < o.minOutputTokens) continue;
-      summary.afterOutputTokens++;
-      await file.write(`${JSON.stringify(summaryRow(c))}\n`);
-    }
-    batch = [];
-    deps.onProgress?.(summary.read);
-  };
-  try {
+  await writeAtomic(outputPath, async (file) => {
+    let batch: Candidate[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const counts = await deps.counter.countBatch(batch.flatMap((c) => [c.question, c.answer]));
+      for (const [i, c] of batch.entries()) {
+        if ((counts[2 * i] ?? 0) < o.minInputTokens) continue;
+        summary.afterInputTokens++;
+        if ((counts[2 * i + 1] ?? 0) < o.minOutputTokens) continue;
+        summary.afterOutputTokens++;
+        await file.write(`${JSON.stringify(summaryRow(c))}\n`);
+      }
+      batch = [];
+      deps.onProgress?.(summary.read);
+    };
     for await (const raw of readRows(o, summary)) {
       if (raw === undefined) continue;
       if (!hasSummaryKeyword(raw.question, o.keywords, o.keywordTail)) continue;
@@ -195,11 +194,7 @@ export async function extractSummaries(
       if (batch.length >= BATCH) await flush();
     }
     await flush();
-    await file.commit();
-  } catch (e) {
-    await file.abort();
-    throw e;
-  }
+  });
   return summary;
 }
 

@@ -1,37 +1,19 @@
 import { join } from "node:path";
-import { ConfigError } from "../errors.js";
 import { pyStrip } from "../scoring/python-text.js";
 import { buildSwiftRow } from "./build-row.js";
-import { fileStem, maxSeqPrefix, modelFileTag, swiftOutputStem } from "./names.js";
-import { type BadLine, readRolloutModel } from "./rollout-file.js";
+import { type ConvertOptions, resolveConvertOptions } from "./convert-options.js";
+import { fileStem, swiftOutputStem } from "./names.js";
+import type { BadLine } from "./rollout-file.js";
+import { resolveRowModel } from "./row-model.js";
 import { writeRolloutRows } from "./write-rows.js";
 
-/** What callers write. */
-export interface ConvertOptions {
-  /** A rollout output file (`{out}/{dataset}/{stem}-{model}.jsonl`). */
-  input: string;
-  /** Output folder. */
-  outDir: string;
-  /**
-   * Written as each row's `model` and into the output name; no "/".
-   * @default the model the rollout file records (see {@link resolveRowModel})
-   */
-  modelTag?: string;
-  /**
-   * Skip trajectories whose text is empty or whitespace (a separate `reasoning_content` does not count: with
-   * no answer after the thinking, the output was cut short). @default true
-   */
-  skipEmpty?: boolean;
-}
-
-/** Every default filled in. */
-export interface ResolvedConvertOptions {
-  input: string;
-  outDir: string;
-  /** `undefined`: the model the rollout file records ({@link resolveRowModel}). */
-  modelTag: string | undefined;
-  skipEmpty: boolean;
-}
+// Re-exported for the modules that import the options with convert (clean.ts).
+export {
+  type ConvertOptions,
+  type ResolvedConvertOptions,
+  resolveConvertOptions,
+} from "./convert-options.js";
+export { type RowModel, resolveRowModel } from "./row-model.js";
 
 export interface ConvertSummary {
   outputPath: string;
@@ -43,52 +25,6 @@ export interface ConvertSummary {
   skippedEmpty: number;
   /** Lines that could not be used (not JSON, a field missing or mistyped); no row was written for them. */
   badLines: BadLine[];
-}
-
-/** What the rows of one converted file are labelled with. */
-export interface RowModel {
-  /** Each row's `model`. */
-  name: string;
-  /** Part of the output name (never holds "/"). */
-  tag: string;
-}
-
-/**
- * Checks the options (the input's name too: it must give an output name, so this fails before anything is
- * read) and fills in the defaults, except the model tag, which needs the file ({@link resolveRowModel}).
- */
-export function resolveConvertOptions(o: ConvertOptions): ResolvedConvertOptions {
-  const problems: string[] = [];
-  const { modelTag } = o;
-  if (modelTag !== undefined && (modelTag === "" || /[/\\]/.test(modelTag)))
-    problems.push(`model tag must be a non-empty name without "/", got ${JSON.stringify(modelTag)}`);
-  if (problems.length > 0) throw new ConfigError(`Invalid SFT options: ${problems.join("; ")}.`);
-  maxSeqPrefix(fileStem(o.input), o.input);
-  return {
-    input: o.input,
-    outDir: o.outDir,
-    modelTag,
-    skipEmpty: o.skipEmpty ?? true,
-  };
-}
-
-/**
- * The labels of `o.input`'s rows: `o.modelTag` for both when given. Otherwise the model the rollout file
- * records, from the first usable record that names one (`rollout` writes the same `model` on every line):
- * the rows get the name as recorded (`Qwen/Qwen3-8B`: it says what wrote them), the output name gets it with
- * "/" → "_" (`Qwen_Qwen3-8B`: one path part, as the rollout's own file name). A {@link ConfigError} when no
- * record names a model. Records naming different models are refused later, while the rows are written.
- */
-export async function resolveRowModel(
-  o: Pick<ResolvedConvertOptions, "input" | "modelTag">,
-): Promise<RowModel> {
-  if (o.modelTag !== undefined) return { name: o.modelTag, tag: o.modelTag };
-  const found = await readRolloutModel(o.input);
-  if (found === undefined)
-    throw new ConfigError(
-      `No record of "${o.input}" names the model that wrote it (no "model" field): pass --model-tag (modelTag) to label its rows.`,
-    );
-  return { name: found.model, tag: modelFileTag(found.model) };
 }
 
 /** `{outDir}/{…max_seq_N}-{modelTag}-swift.jsonl` */

@@ -1,6 +1,6 @@
 import { FieldReader } from "../corpus/fields.js";
 import { InputError } from "../errors.js";
-import { AtomicFile } from "../io/atomic.js";
+import { writeAtomic } from "../io/atomic.js";
 import { readJsonlTexts } from "../io/lines.js";
 import { filteredOutputPath } from "./names.js";
 import { selectBest } from "./select-best.js";
@@ -55,8 +55,7 @@ export async function filterSwift(o: FilterSwiftOptions): Promise<FilterSwiftSum
     else rank.set(row.line, rank.size);
   }
   summary.kept = rank.size;
-  const file = await AtomicFile.open(outputPath);
-  try {
+  await writeAtomic(outputPath, async (file) => {
     const waiting = new Map<number, string>();
     let next = 0;
     for await (const { line, json } of rows(o.input)) {
@@ -70,11 +69,7 @@ export async function filterSwift(o: FilterSwiftOptions): Promise<FilterSwiftSum
     }
     if (next !== rank.size)
       throw new InputError("the file changed while it was being filtered", { file: o.input });
-    await file.commit();
-  } catch (e) {
-    await file.abort();
-    throw e;
-  }
+  });
   return summary;
 }
 

@@ -17,17 +17,12 @@ export {
 } from "./chatqa2.js";
 export { type CleanOptions, type CleanSummary, cleanOutputPath, cleanTraces } from "./clean.js";
 export { type CleanTextOptions, cleanText } from "./clean-text.js";
+export { assistantTurn, type ConvertSummary, convertOutputPath, convertToSwift } from "./convert.js";
 export {
-  assistantTurn,
   type ConvertOptions,
-  type ConvertSummary,
-  convertOutputPath,
-  convertToSwift,
   type ResolvedConvertOptions,
-  type RowModel,
   resolveConvertOptions,
-  resolveRowModel,
-} from "./convert.js";
+} from "./convert-options.js";
 export { type FilterSwiftOptions, type FilterSwiftSummary, filterSwift } from "./filter.js";
 export {
   cleanedOutputStem,
@@ -47,6 +42,7 @@ export {
   readRolloutModel,
 } from "./rollout-file.js";
 export type { SwiftMessage, SwiftRole, SwiftRow } from "./row.js";
+export { type RowModel, resolveRowModel } from "./row-model.js";
 export { rankCorrect, selectBest } from "./select-best.js";
 export { readSummarySource, type SourceFields, type SourceRow } from "./summary-source.js";
 export { messagesRowSchema, schemaProblems, swiftMessagesSchema, swiftRowSchema } from "./swift-schema.js";

@@ -1,10 +1,11 @@
 import { InputError } from "../errors.js";
-import { AtomicFile } from "../io/atomic.js";
+import { writeAtomic } from "../io/atomic.js";
 import type { RowContext } from "./build-row.js";
-import type { ResolvedConvertOptions, RowModel } from "./convert.js";
+import type { ResolvedConvertOptions } from "./convert-options.js";
 import { datasetOf } from "./names.js";
 import { type BadLine, type RolloutLine, readRolloutFile } from "./rollout-file.js";
 import type { SwiftRow } from "./row.js";
+import type { RowModel } from "./row-model.js";
 
 /** What {@link writeRolloutRows} counts. */
 export interface RolloutRowCounts {
@@ -35,8 +36,7 @@ export async function writeRolloutRows(
   };
   const counts: RolloutRowCounts = { records: 0, rows: 0, badLines: [] };
   let firstModel: { model: string; line: number } | undefined;
-  const file = await AtomicFile.open(outputPath);
-  try {
+  await writeAtomic(outputPath, async (file) => {
     for await (const line of readRolloutFile(o.input)) {
       if (!line.ok) {
         const { ok: _, ...bad } = line;
@@ -58,10 +58,6 @@ export async function writeRolloutRows(
         counts.rows++;
       }
     }
-    await file.commit();
-  } catch (e) {
-    await file.abort();
-    throw e;
-  }
+  });
   return counts;
 }

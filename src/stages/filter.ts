@@ -10,12 +10,12 @@
  * - **Stage 2** ({@link runFilterAgain}): exported plain/KeyChain rows re-rolled with a trained model; rows the
  *   model solved n/n are dropped.
  */
-import { readFile } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
+import { readJsonLines } from "../corpus/json-lines.js";
 import { readCorpus, readIdList } from "../corpus/read.js";
 import type { FormatName } from "../corpus/types.js";
 import { ConfigError, InputError } from "../errors.js";
-import { writeFileAtomic } from "../io/atomic.js";
+import { ByteDigest, digestFile } from "../io/digest.js";
 import type { SystemPrompt } from "../prompt/messages.js";
 import type { Extractor, ScoreMode } from "../scoring/index.js";
 import { type FilterRecord, toFilterRecords } from "./filter-convert.js";
@@ -83,31 +83,50 @@ export interface FilterStage1Summary {
 
 const stem = (path: string) => basename(path, extname(path));
 
-async function readJsonl(path: string): Promise<Record<string, unknown>[]> {
-  return (await readFile(path, "utf8"))
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-/** Writes `path` only when its content differs, so an unchanged rollout input keeps its journal valid. */
-async function writeIfChanged(path: string, text: string): Promise<void> {
-  const old = await readFile(path, "utf8").catch(() => undefined);
-  if (old !== text) await writeFileAtomic(path, text);
+/**
+ * Writes `lines` (each followed by "\n") to `path` only when the file's content differs, so an unchanged
+ * rollout input keeps its journal valid. The old file is compared by its SHA-256 and size, streamed.
+ */
+async function writeLinesIfChanged(path: string, lines: readonly string[]): Promise<void> {
+  const wanted = new ByteDigest();
+  for (const line of lines) wanted.update(Buffer.from(`${line}\n`));
+  const want = wanted.result();
+  const old = await digestFile(path).catch(() => undefined);
+  if (old?.sha256 !== want.sha256 || old.size !== want.size) await writeLinesAtomic(path, lines);
 }
 
 /**
- * The rollout output must match what was asked (same ids, `n` samples each); `runRollout` trusts an existing
- * output with no journal, so a changed setting under the same name would otherwise be read silently.
+ * The pass count of each row of the rollout output, streamed. The output must match what was asked (same ids,
+ * `n` samples each); `runRollout` trusts an existing output with no journal, so a changed setting under the
+ * same name would otherwise be read silently.
  */
-function checkRows(rows: Record<string, unknown>[], ids: readonly string[], n: number, path: string): void {
-  const ok =
-    rows.length === ids.length &&
-    rows.every((r, i) => r.id === ids[i] && Array.isArray(r.trajectories) && r.trajectories.length === n);
-  if (!ok)
-    throw new ConfigError(
+async function passCounts(
+  path: string,
+  ids: readonly string[],
+  n: number,
+  metric: FilterMetric,
+): Promise<number[]> {
+  const mismatch = () =>
+    new ConfigError(
       `The rollout output "${path}" does not match this run (other questions or another --n); delete it, or choose another --name.`,
     );
+  const counts: number[] = [];
+  for await (const { value } of readJsonLines(path)) {
+    const r = value as Record<string, unknown> | null;
+    const i = counts.length;
+    if (
+      typeof r !== "object" ||
+      r === null ||
+      i >= ids.length ||
+      r.id !== ids[i] ||
+      !Array.isArray(r.trajectories) ||
+      r.trajectories.length !== n
+    )
+      throw mismatch();
+    counts.push(passCount(r as unknown as ScoredRow, metric));
+  }
+  if (counts.length !== ids.length) throw mismatch();
+  return counts;
 }
 
 /** Stage 1: sample, count, select a band. */
@@ -142,7 +161,10 @@ export async function runFilterStage1(
 
   const workDir = join(out, "work");
   const converted = join(workDir, name, `${name}.jsonl`);
-  await writeIfChanged(converted, records.map((r: FilterRecord) => `${JSON.stringify(r)}\n`).join(""));
+  await writeLinesIfChanged(
+    converted,
+    records.map((r: FilterRecord) => JSON.stringify(r)),
+  );
 
   const rollout = await runRollout(
     {
@@ -158,14 +180,12 @@ export async function runFilterStage1(
     },
     deps,
   );
-  const rows = await readJsonl(rollout.outputPath);
-  checkRows(
-    rows,
+  const counts = await passCounts(
+    rollout.outputPath,
     records.map((r) => r.id),
     n,
-    rollout.outputPath,
+    metric,
   );
-  const counts = rows.map((r) => passCount(r as unknown as ScoredRow, metric));
 
   const passCountsPath = join(out, `${name}_pass_counts.jsonl`);
   const keptIdsPath = join(out, `${name}_kept_ids.jsonl`);
@@ -266,13 +286,14 @@ export async function runFilterAgain(
     deps,
   );
   const inputLines = (await readStageInput(options.input)).lines.map((l) => l.text);
-  const rows = await readJsonl(rollout.outputPath);
-  if (rows.length !== inputLines.length)
+  const counts: number[] = [];
+  for await (const { value } of readJsonLines(rollout.outputPath))
+    counts.push(Number((value as { num_correct?: unknown } | null)?.num_correct ?? 0));
+  if (counts.length !== inputLines.length)
     throw new InputError(
-      `the rollout output "${rollout.outputPath}" has ${rows.length} rows for ${inputLines.length} input rows; delete it and rerun`,
+      `the rollout output "${rollout.outputPath}" has ${counts.length} rows for ${inputLines.length} input rows; delete it and rerun`,
       { file: options.input },
     );
-  const counts = rows.map((r) => Number(r.num_correct ?? 0));
   const outputPath = join(out, `${stem(options.input)}_filter_again.jsonl`);
   const kept = inputLines.filter((_, i) => (counts[i] ?? 0) < n);
   await writeLinesAtomic(outputPath, kept);

@@ -1,4 +1,4 @@
-import { setMaxListeners } from "node:events";
+import { pooledMap } from "../async/pool.js";
 import { KeychainError, RemoteError } from "../errors.js";
 import type { StageDeps } from "./deps.js";
 import type { JournalEntry, JournalWriter } from "./rollout-journal.js";
@@ -15,7 +15,7 @@ export interface JournaledRun<T> {
   /** Finished entries by record index; new ones are added as they are journaled. */
   done: Map<number, JournalEntry>;
   deps: StageDeps;
-  /** One record's result. Throwing stops the run (other workers finish their request first). */
+  /** One record's result. Throwing stops the run: the signal aborts the other records' requests in flight. */
   work: (item: T, signal: AbortSignal) => Promise<Record<string, unknown>>;
   /** Messages: `${stage} interrupted: …` and `${requests} request failed: …`, e.g. "Rollout", "Rollout". */
   stage: string;
@@ -25,41 +25,31 @@ export interface JournaledRun<T> {
 
 /**
  * Run an LLM stage's pending records over the pool's concurrency, appending each result to the journal as
- * it finishes (so a crash or Ctrl-C loses nothing), then close the journal. Ctrl-C throws the stage's
- * interrupted error; the first failure is rethrown with how many records are kept and how to resume.
- * Returns the number of records finished, the resumed ones included.
+ * it finishes (so a crash or Ctrl-C loses nothing), then close the journal once nothing is in flight.
+ * Ctrl-C throws the stage's interrupted error; the first failure is rethrown with how many records are
+ * kept and how to resume. Returns the number of records finished, the resumed ones included.
  */
 export async function runJournaled<T>(run: JournaledRun<T>): Promise<number> {
-  const { deps, pending } = run;
-  const stop = new AbortController();
-  // Every request in flight (and every one waiting for a slot) listens on this signal: as many as the
-  // concurrency, which is not a leak.
-  setMaxListeners(0, stop.signal);
-  const onAbort = () => stop.abort(deps.signal?.reason);
-  if (deps.signal?.aborted) onAbort();
-  deps.signal?.addEventListener("abort", onAbort, { once: true });
-  let firstError: unknown;
+  const { deps } = run;
   let finished = run.alreadyDone;
-  let next = 0;
-  const worker = async () => {
-    while (!stop.signal.aborted && next < pending.length) {
-      const { index, item } = pending[next++] as { index: number; item: T };
-      try {
-        const r = await run.work(item, stop.signal);
-        await run.journal.append({ i: index, r });
-        run.done.set(index, { i: index, r });
-        deps.onProgress?.(++finished, run.total);
-      } catch (error) {
-        if (firstError === undefined && !stop.signal.aborted) firstError = error;
-        stop.abort(error);
-      }
-    }
-  };
+  let firstError: unknown;
+  // Results are journaled as each call finishes, in finishing order; the pool's ordered output is unused.
+  const calls = pooledMap(
+    deps.pool.options.concurrency,
+    run.pending,
+    async ({ index, item }, _position, signal) => {
+      const r = await run.work(item, signal);
+      await run.journal.append({ i: index, r });
+      run.done.set(index, { i: index, r });
+      deps.onProgress?.(++finished, run.total);
+    },
+    deps.signal ? { signal: deps.signal } : {},
+  );
   try {
-    const workers = Math.max(1, Math.min(deps.pool.options.concurrency, pending.length));
-    await Promise.all(Array.from({ length: workers }, worker));
+    for await (const _ of calls);
+  } catch (error) {
+    firstError = error;
   } finally {
-    deps.signal?.removeEventListener("abort", onAbort);
     await run.journal.close();
   }
   const kept = `${finished} of ${run.total} records are kept in "${run.journalPath}"; rerun the same command to resume`;

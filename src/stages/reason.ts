@@ -4,9 +4,10 @@
  * fails after the pool's retries is recorded as a failure (`reasonings: []`, `error`), never as a reasoning
  * string. Resumable and crash-safe through the rollout journal; the output is written atomically at the end.
  */
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ConfigError, describeType, InputError, KeychainError, RemoteError } from "../errors.js";
+import { readLines } from "../io/lines.js";
 import { fillTemplate, REASONING_TEMPLATES, type ReasoningTemplate } from "../prompt/stage-templates.js";
 import type { StageDeps } from "./deps.js";
 import { runJournaled } from "./journaled-pool.js";
@@ -215,9 +216,7 @@ export async function runReason(options: ReasonOptions, deps: ReasonDeps): Promi
   if (existing === undefined && (await fileExists(o.output))) {
     summary.alreadyComplete = true;
     summary.resumed = records.length;
-    summary.failures = (await readFile(o.output, "utf8"))
-      .split("\n")
-      .filter((l) => /"error":/.test(l)).length;
+    summary.failures = await countFailureRows(o.output);
     summary.ms = now() - t0;
     return summary;
   }
@@ -280,6 +279,13 @@ export async function runReason(options: ReasonOptions, deps: ReasonDeps): Promi
   await rm(journalPath, { force: true });
   summary.ms = now() - t0;
   return summary;
+}
+
+/** Rows of a finished output file that record a failure (they carry an `"error"` field), streamed. */
+async function countFailureRows(path: string): Promise<number> {
+  let failures = 0;
+  for await (const { text } of readLines(path)) if (/"error":/.test(text)) failures++;
+  return failures;
 }
 
 /** The output row of a record: `{index, input, context, answer, reasonings}` plus `error` on failure. */

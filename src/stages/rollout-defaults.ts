@@ -8,7 +8,7 @@ export const ROLLOUT_DEFAULTS = {
   maxTokens: 4096,
   prompt: "stored",
   mode: "default",
-  startIdx: 0,
-  endIdx: -1,
+  startIndex: 0,
+  endIndex: -1,
   out: "trajectories",
 } as const;

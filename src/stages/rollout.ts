@@ -5,8 +5,9 @@
  * them as `rollout_prompt`. Resumable and crash-safe through a journal next to the output (see
  * {@link JournalWriter}); the final file is written in input order, atomically, once every record is done.
  */
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
+import { readJsonLines } from "../corpus/json-lines.js";
 import { ConfigError, KeychainError, RemoteError } from "../errors.js";
 import { type ExportKind, type ExportRecord, parseExportLine } from "../export/records.js";
 import { type ChatResult, chatN } from "../llm/index.js";
@@ -65,9 +66,9 @@ export interface RolloutOptions {
   /** @default "default" */
   mode?: ScoreMode;
   /** First record (0-based). @default 0 */
-  startIdx?: number;
+  startIndex?: number;
   /** End record, exclusive; -1 = to the end. @default -1 */
-  endIdx?: number;
+  endIndex?: number;
   /** Output folder. @default "trajectories" */
   out?: string;
 }
@@ -86,8 +87,8 @@ export interface ResolvedRolloutOptions {
   requiredKind: ExportKind | undefined;
   extractor: Extractor;
   mode: ScoreMode;
-  startIdx: number;
-  endIdx: number;
+  startIndex: number;
+  endIndex: number;
   out: string;
 }
 
@@ -138,10 +139,11 @@ export function resolveRolloutOptions(o: RolloutOptions): ResolvedRolloutOptions
   const systemPrompt = o.systemPrompt;
   if (systemPrompt !== undefined && !SYSTEM_PROMPTS.includes(systemPrompt))
     problems.push(`system prompt must be none or qwen_orz_boxed, got ${JSON.stringify(systemPrompt)}`);
-  const startIdx = o.startIdx ?? ROLLOUT_DEFAULTS.startIdx;
-  const endIdx = o.endIdx ?? ROLLOUT_DEFAULTS.endIdx;
-  if (!Number.isInteger(startIdx) || startIdx < 0) problems.push(`start index must be ≥ 0, got ${startIdx}`);
-  if (!Number.isInteger(endIdx) || endIdx < -1) problems.push(`end index must be ≥ -1, got ${endIdx}`);
+  const startIndex = o.startIndex ?? ROLLOUT_DEFAULTS.startIndex;
+  const endIndex = o.endIndex ?? ROLLOUT_DEFAULTS.endIndex;
+  if (!Number.isInteger(startIndex) || startIndex < 0)
+    problems.push(`start index must be ≥ 0, got ${startIndex}`);
+  if (!Number.isInteger(endIndex) || endIndex < -1) problems.push(`end index must be ≥ -1, got ${endIndex}`);
   if (o.model === "") problems.push("a model name is needed");
   if (problems.length > 0) throw new ConfigError(`Invalid rollout options: ${problems.join("; ")}.`);
   return {
@@ -156,8 +158,8 @@ export function resolveRolloutOptions(o: RolloutOptions): ResolvedRolloutOptions
     requiredKind: named === "plain" || named === "keychain" ? named : undefined,
     extractor: o.extractor ?? (prompt === "answer-is" ? "answer-is" : "thinking"),
     mode: o.mode ?? ROLLOUT_DEFAULTS.mode,
-    startIdx,
-    endIdx,
+    startIndex,
+    endIndex,
     out: o.out ?? ROLLOUT_DEFAULTS.out,
   };
 }
@@ -238,8 +240,8 @@ function journalHeader(o: ResolvedRolloutOptions, input: { hash: string; size: n
     system_prompt: o.systemPrompt,
     extractor: o.extractor,
     mode: o.mode,
-    start_idx: o.startIdx,
-    end_idx: o.endIdx,
+    start_idx: o.startIndex,
+    end_idx: o.endIndex,
     input_size: input.size,
     input_sha256: input.hash,
   };
@@ -259,11 +261,11 @@ export async function runRollout(options: RolloutOptions, deps: RolloutDeps): Pr
   const outputPath = rolloutOutputPath(o);
   const journalPath = `${outputPath}.partial.jsonl`;
   const input = await readInput(o.input);
-  const end = o.endIdx === -1 ? input.lines.length : Math.min(o.endIdx, input.lines.length);
-  const selected = input.lines.slice(o.startIdx, end);
+  const end = o.endIndex === -1 ? input.lines.length : Math.min(o.endIndex, input.lines.length);
+  const selected = input.lines.slice(o.startIndex, end);
   if (selected.length === 0)
     throw new ConfigError(
-      `No records selected: "${o.input}" has ${input.lines.length} records, start ${o.startIdx}, end ${o.endIdx}.`,
+      `No records selected: "${o.input}" has ${input.lines.length} records, start ${o.startIndex}, end ${o.endIndex}.`,
     );
   const kind = selected[0]?.record.kind;
   if (o.requiredKind !== undefined && kind !== o.requiredKind)
@@ -354,16 +356,17 @@ export async function runRollout(options: RolloutOptions, deps: RolloutDeps): Pr
   return summary;
 }
 
-/** Any-correct count and mean pass rate over the output file. */
+/** Any-correct count and mean pass rate over the output file, streamed. */
 async function tally(path: string, summary: RolloutSummary): Promise<void> {
-  const lines = (await readFile(path, "utf8")).split("\n").filter((l) => l !== "");
+  let rows = 0;
   let any = 0;
   let rate = 0;
-  for (const l of lines) {
-    const r = JSON.parse(l) as { num_correct?: number; pass_rate?: number };
+  for await (const { value } of readJsonLines(path)) {
+    const r = value as { num_correct?: number; pass_rate?: number };
+    rows++;
     if ((r.num_correct ?? 0) > 0) any++;
     rate += r.pass_rate ?? 0;
   }
   summary.anyCorrect = any;
-  summary.meanPassRate = lines.length > 0 ? rate / lines.length : 0;
+  summary.meanPassRate = rows > 0 ? rate / rows : 0;
 }

@@ -1,3 +1,3 @@
 export { generateSyntheticRecords, generateWorld, type SyntheticRecord } from "./generate.js";
 export type { GenericDocument, GenericRecord, WorldOptions } from "./types.js";
-export { writeWorldJsonl } from "./writeWorldJsonl.js";
+export { writeWorldJsonl } from "./write-world-jsonl.js";

@@ -3,12 +3,12 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Tokenizer } from "tokenizers";
+import { collect, pooledMap } from "../async/pool.js";
 import { ConfigError } from "../errors.js";
 import { analyseTokenizerJson } from "./additivity.js";
 import { readTokenizerChatTemplate, type TokenizerChatTemplate } from "./chat-config.js";
 import { contentHash, readModelFile } from "./model-file.js";
 import { jsSplitPattern, PieceMemo } from "./piece-memo.js";
-import { pooledMap } from "./pool.js";
 import type { TokenCounter } from "./types.js";
 
 /**
@@ -100,17 +100,18 @@ class HfCounter implements HfTokenCounter {
   }
 
   async countBatch(texts: readonly string[]): Promise<number[]> {
-    const counts = new Array<number>(texts.length);
     const starts: number[] = [];
     for (let start = 0; start < texts.length; start += HF_CHUNK_SIZE) starts.push(start);
-    await pooledMap(starts, HF_CALLS_IN_FLIGHT, async (start) => {
-      const encodings = await this.tokenizer.encodeBatch(
-        texts.slice(start, start + HF_CHUNK_SIZE),
-        NO_SPECIAL_TOKENS,
-      );
-      for (let i = 0; i < encodings.length; i++) counts[start + i] = (encodings[i] as Encoding).getLength();
-    });
-    return counts;
+    const chunks = await collect(
+      pooledMap(HF_CALLS_IN_FLIGHT, starts, async (start) => {
+        const encodings = await this.tokenizer.encodeBatch(
+          texts.slice(start, start + HF_CHUNK_SIZE),
+          NO_SPECIAL_TOKENS,
+        );
+        return encodings.map((encoding) => encoding.getLength());
+      }),
+    );
+    return chunks.flat();
   }
 
   async count(text: string): Promise<number> {
@@ -125,8 +126,6 @@ class HfCounter implements HfTokenCounter {
     // The native tokenizer is freed by the garbage collector; nothing to release eagerly.
   }
 }
-
-type Encoding = Awaited<ReturnType<Tokenizer["encode"]>>;
 
 /**
  * The pre-token memo for a tokenizer.json the additivity analysis accepted (one regex Split, then ByteLevel;

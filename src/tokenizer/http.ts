@@ -1,8 +1,8 @@
 /** A small retrying JSON POST, shared by the remote token counters. */
 
 import { RemoteError } from "../errors.js";
-import { sleep } from "../llm/sleep.js";
-import { DEFAULT_RETRY_POLICY, type RequestFailure, type RetryPolicy, retryDelay } from "./retry.js";
+import { DEFAULT_RETRY_POLICY, type RequestFailure, type RetryPolicy, retryDelay } from "../net/retry.js";
+import { type SleepOptions, sleep } from "../net/sleep.js";
 
 /** How a remote counter talks HTTP, as the user may write it. Every field has a default. */
 export interface HttpOptions {
@@ -23,7 +23,7 @@ export interface ResolvedHttpOptions {
   retry: RetryPolicy;
   signal: AbortSignal | undefined;
   /** Waits between attempts; injectable so tests need not wait. */
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  sleep: (ms: number, options?: SleepOptions) => Promise<void>;
   /** Jitter source in [0, 1). */
   random: () => number;
 }
@@ -88,7 +88,7 @@ export async function postJson(request: PostJsonRequest, options: ResolvedHttpOp
     }
     const delay = retryDelay(failure, attempt, options.retry, options.random);
     if (delay === undefined) throw failureError(request, failure, text, attempt);
-    await options.sleep(delay, outer);
+    await options.sleep(delay, { signal: outer });
   }
 }
 

@@ -1,8 +1,8 @@
 /** What the vLLM and Gemini counters share: bounded-concurrency batches, cancellation, option defaults. */
 
+import { collect, pooledMap } from "../async/pool.js";
 import { ConfigError } from "../errors.js";
 import { type HttpOptions, type ResolvedHttpOptions, resolveHttpOptions } from "./http.js";
-import { pooledMap } from "./pool.js";
 import type { TokenCounter } from "./types.js";
 
 /** Options of a remote counter, as the user writes them. */
@@ -26,7 +26,8 @@ export interface RemoteBackend {
 
 /**
  * A `TokenCounter` over a remote backend. `countBatch` keeps order and has at most `concurrency`
- * requests in flight; the empty text counts 0 without a request; `close` aborts requests in flight.
+ * requests in flight; its first failure aborts the batch's other requests and is rethrown once they have
+ * stopped. The empty text counts 0 without a request; `close` aborts requests in flight.
  */
 export function createRemoteCounter(
   backend: RemoteBackend,
@@ -38,18 +39,21 @@ export function createRemoteCounter(
   }
   const closing = new AbortController();
   const base = resolveHttpOptions(options);
-  const http: ResolvedHttpOptions = {
-    ...base,
-    signal: base.signal ? AbortSignal.any([base.signal, closing.signal]) : closing.signal,
-  };
+  const signal = base.signal ? AbortSignal.any([base.signal, closing.signal]) : closing.signal;
+  const http: ResolvedHttpOptions = { ...base, signal };
   const count = (text: string): Promise<number> =>
     text === "" ? Promise.resolve(0) : backend.count(text, http);
+  /** One text of a batch: its request also stops when the batch ends early. */
+  const countInBatch = (text: string, _index: number, batch: AbortSignal): Promise<number> =>
+    text === ""
+      ? Promise.resolve(0)
+      : backend.count(text, { ...http, signal: AbortSignal.any([signal, batch]) });
   return {
     id: backend.id,
     name: backend.name,
     newlineAdditive: false,
     count,
-    countBatch: (texts) => pooledMap(texts, concurrency, count),
+    countBatch: (texts) => collect(pooledMap(concurrency, texts, countInBatch)),
     encode: async (text) => {
       if (!backend.encode)
         throw new ConfigError(backend.noEncodeMessage ?? `${backend.name} cannot return token ids`);

@@ -5,8 +5,17 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { Command } from "commander";
 import { afterEach, describe, expect, it } from "vitest";
-import { registerApiTest, SYNTHETIC_QA } from "../../src/cli/api-test.js";
+import { registerApiTest } from "../../src/cli/api-test.js";
 import { RemoteError } from "../../src/errors.js";
+import type { ChatRequest, ChatResult } from "../../src/llm/index.js";
+import {
+  type ApiTestDeps,
+  apiTestFailure,
+  apiTestMessages,
+  resolveApiTestOptions,
+  runApiTest,
+} from "../../src/stages/api-test.js";
+import { SYNTHETIC_QA, syntheticApiTestSamples } from "../../src/stages/api-test-samples.js";
 import { type Answerer, type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
 
 /** Answers each synthetic question with its gold (or wrongly), whatever the prompt template. */
@@ -168,5 +177,87 @@ describe("api-test", () => {
   it("rejects an unknown --prompt", async () => {
     const { error } = await run(["--base-url", "http://x/v1", "--model", "m", "--prompt", "cot"]);
     expect(String(error)).toContain("--prompt must be answer-is or plain");
+  });
+});
+
+describe("runApiTest (the library stage, src/stages/api-test.ts)", () => {
+  /** A pool answering each question with its gold, except `failing` questions (a RemoteError). */
+  function fakePool(failing: ReadonlySet<number> = new Set()): ApiTestDeps["pool"] {
+    let calls = 0;
+    return {
+      options: {} as ApiTestDeps["pool"]["options"],
+      async chat(request: ChatRequest): Promise<ChatResult> {
+        const call = calls++;
+        if (failing.has(call)) throw new RemoteError("boom", "http://replica/v1", 503);
+        const user = request.messages.at(-1)?.content ?? "";
+        const item = SYNTHETIC_QA.find((q) => user.includes(q.question));
+        const text = `The answer is ${item?.gold ?? "?"}.`;
+        return {
+          choices: Array.from({ length: request.n ?? 1 }, () => text),
+          reasoning: [],
+          usage: { promptTokens: 10, completionTokens: 2, totalTokens: 12 },
+        };
+      },
+    };
+  }
+
+  /** A clock that moves 5 ms each time it is read. */
+  function steppingClock(): () => number {
+    let t = 0;
+    return () => (t += 5);
+  }
+
+  it("scores every sample in input order and summarises with the injected clock", async () => {
+    const result = await runApiTest(
+      { model: "m", nSamples: 3, n: 2 },
+      { pool: fakePool(), now: steppingClock() },
+    );
+    expect(result.lines.map((l) => [l.index, l.trajectories.map((t) => t.is_correct)])).toEqual([
+      [0, [1, 1]],
+      [1, [1, 1]],
+      [2, [1, 1]],
+    ]);
+    expect(result.summary).toMatchObject({
+      samples: 3,
+      correct: 3,
+      completions: 6,
+      correctCompletions: 6,
+      failed: 0,
+      tokens: { prompt: 30, completion: 6 },
+    });
+    expect(result.summary.wallMs).toBeGreaterThan(0);
+    expect(apiTestFailure(result, "http://fallback/v1")).toBeUndefined();
+  });
+
+  it("keeps a request that failed for good as its line's error, and apiTestFailure names the first", async () => {
+    const result = await runApiTest({ model: "m", nSamples: 3 }, { pool: fakePool(new Set([1])) });
+    expect(result.lines.map((l) => l.error?.message)).toEqual([undefined, "boom", undefined]);
+    expect(result.summary.failed).toBe(1);
+    const failure = apiTestFailure(result, "http://fallback/v1");
+    expect(failure).toBeInstanceOf(RemoteError);
+    expect(failure?.message).toBe("1 of 3 requests failed; the first: boom");
+    expect([failure?.url, failure?.status]).toEqual(["http://replica/v1", 503]);
+  });
+
+  it("sends the answer-is prompt by default and the RL prompt with its system text for plain", async () => {
+    const [sample] = syntheticApiTestSamples(1);
+    if (!sample) throw new Error("no sample");
+    expect(apiTestMessages(sample, "answer-is").map((m) => m.role)).toEqual(["user"]);
+    expect(apiTestMessages(sample, "plain").map((m) => m.role)).toEqual(["system", "user"]);
+  });
+
+  it("checks its options and fills in the defaults", () => {
+    expect(resolveApiTestOptions({ model: "m" })).toEqual({
+      model: "m",
+      input: undefined,
+      nSamples: 10,
+      n: 1,
+      prompt: "answer-is",
+      maxTokens: 4096,
+      temperature: 0.6,
+    });
+    expect(() => resolveApiTestOptions({ model: "m", prompt: "cot" as "plain", n: 0 })).toThrow(
+      'Invalid api-test options: prompt must be answer-is or plain, got "cot"; n must be a positive integer, got 0.',
+    );
   });
 });

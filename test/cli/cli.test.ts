@@ -94,7 +94,7 @@ describe("keychain-synth CLI", () => {
       /asks for 50 distractor questions, but the data set has only 30 distinct questions/,
     ],
     [["--chains", "3", "--distractor-questions", "1"], /fewer than the 2 distractor chains/],
-    [["--topology", "star"], /Bad --topology "star"/],
+    [["--topology", "star"], /--topology: Bad topology "star"/],
   ])("keychain rejects %j before writing anything", (extra, msg) => {
     const r = run(
       "keychain",
@@ -179,7 +179,7 @@ describe("keychain-synth CLI", () => {
   it.each([
     [["--placement", "middle"], /Unknown placement "middle"/],
     [["--template", "{ctx}"], /unknown placeholder \{ctx\}/],
-    [["--shard", "4/4"], /Bad --shard "4\/4"/],
+    [["--shard", "4/4"], /Bad shard "4\/4"/],
     [["--tokenizer", "nope"], /nope/],
   ])("bad option %j: exit 2 with a message", (extra, msg) => {
     const r = run("plain", "-i", FIXTURE, "-L", "600", "--no-cache", "-o", "out6", ...(extra as string[]));

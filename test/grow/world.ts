@@ -7,7 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readCorpus } from "../../src/corpus/read.js";
 import type { QaRecord } from "../../src/corpus/types.js";
-import { selectQuestions } from "../../src/plain/windows.js";
+import { selectQuestions } from "../../src/run/windows.js";
 import type { ChatBody } from "../support/openai-server.js";
 
 export const QUESTIONS = 100;

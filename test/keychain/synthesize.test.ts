@@ -16,8 +16,8 @@ import { serializePair } from "../../src/keychain/pairs.js";
 import type { KeychainRecord } from "../../src/keychain/record.js";
 import {
   EdgeDeltas,
-  type KeychainOptions,
   type KeychainResult,
+  type KeychainSampleOptions,
   synthesizeKeychain,
 } from "../../src/keychain/synthesize.js";
 import type { WindowItem } from "../../src/plain/synthesize.js";
@@ -66,7 +66,7 @@ async function setup(counter: TokenCounter) {
   };
 }
 
-function options(over: Partial<KeychainOptions> = {}): KeychainOptions {
+function options(over: Partial<KeychainSampleOptions> = {}): KeychainSampleOptions {
   return {
     dataset: "toy",
     maxSeqLength: 1500,

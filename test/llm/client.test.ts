@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { collect, pooledMap } from "../../src/async/pool.js";
 import { RemoteError } from "../../src/errors.js";
 import { type ChatPoolOptions, type ChatRequest, createChatPool } from "../../src/llm/client.js";
-import { mapOrdered } from "../../src/llm/map-ordered.js";
 import { Rng } from "../../src/rng.js";
 import {
   type Fault,
@@ -179,7 +179,7 @@ describe("createChatPool against a real server", () => {
     const bad = await serve({ fault: () => ({ kind: "status", status: 503 }) });
     const chats = pool([bad.url, good.url], { replicaBackoff: { baseMs: 10_000 }, concurrency: 1 });
     const golds = Array.from({ length: 20 }, (_, i) => `g${i}`);
-    const results = await mapOrdered(golds, 1, (gold) => chats.chat(ask(gold)));
+    const results = await collect(pooledMap(1, golds, (gold) => chats.chat(ask(gold))));
     expect(results.map((r) => r.choices[0])).toEqual(golds.map((g) => `The answer is ${g}.`));
     expect(bad.requests).toHaveLength(1);
     expect(good.requests).toHaveLength(20);
@@ -190,7 +190,7 @@ describe("createChatPool against a real server", () => {
     const a = await serve();
     const b = await serve();
     const chats = pool([a.url, b.url], { concurrency: 1 });
-    await mapOrdered(["1", "2", "3", "4"], 1, (gold) => chats.chat(ask(gold)));
+    await collect(pooledMap(1, ["1", "2", "3", "4"], (gold) => chats.chat(ask(gold))));
     expect([a.requests.length, b.requests.length]).toEqual([2, 2]);
   });
 
@@ -237,7 +237,7 @@ describe("createChatPool against a real server", () => {
     };
     const chats = pool([server.url], { concurrency: 16, fetch: counting });
     const golds = Array.from({ length: 120 }, (_, i) => `item-${i}`);
-    const results = await mapOrdered(golds, 64, (gold) => chats.chat(ask(gold)));
+    const results = await collect(pooledMap(64, golds, (gold) => chats.chat(ask(gold))));
     expect(results.map((r) => r.choices[0])).toEqual(golds.map((g) => `The answer is ${g}.`));
     expect(peak).toBe(16);
     const faults = server.requests.filter((r) => r.fault !== undefined).length;

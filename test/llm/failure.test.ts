@@ -1,7 +1,7 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import { describe, expect, it } from "vitest";
 import { BadResponseError, chatRetryDelay, failureOf, isServerFault } from "../../src/llm/failure.js";
-import type { RetryPolicy } from "../../src/tokenizer/retry.js";
+import type { RetryPolicy } from "../../src/net/retry.js";
 
 const policy: RetryPolicy = { maxRetries: 3, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 10_000 };
 const NOW = Date.parse("2026-01-01T00:00:00Z");

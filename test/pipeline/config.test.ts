@@ -2,11 +2,13 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { registerKeychain, resolveKeychainConfig } from "../../src/cli/keychain.js";
-import { type Opts, registerPlain, resolvePlainConfig } from "../../src/cli/plain.js";
+import { keychainOptions, registerKeychain } from "../../src/cli/keychain.js";
+import { plainOptions, registerPlain } from "../../src/cli/plain.js";
+import { resolveKeychainOptions } from "../../src/keychain/options.js";
 import { loadPipelineConfig, resolvePipelineConfig } from "../../src/pipeline/config.js";
 import { PipelineConfigError } from "../../src/pipeline/problems.js";
 import { kindConfigJson } from "../../src/pipeline/step-key.js";
+import { resolvePlainOptions } from "../../src/plain/options.js";
 import { SMALL, tempDir } from "./helpers.js";
 
 const FIXTURES = "test/fixtures/pipeline";
@@ -32,7 +34,10 @@ const valid = {
 };
 
 /** The options commander hands the `plain`/`keychain` action for these flags (the action is not run). */
-async function cliOpts(register: (p: Command) => void, argv: string[]): Promise<Opts> {
+type Opts = Record<string, unknown>;
+
+/** The flags commander hands to a command's action for `argv`. */
+async function cliOpts<F>(register: (p: Command) => void, argv: string[]): Promise<F> {
   const program = new Command().exitOverride();
   register(program);
   let opts: Opts = {};
@@ -40,7 +45,7 @@ async function cliOpts(register: (p: Command) => void, argv: string[]): Promise<
     opts = o;
   });
   await program.parseAsync(argv, { from: "user" });
-  return opts;
+  return opts as F;
 }
 
 describe("pipeline config validation", () => {
@@ -76,8 +81,8 @@ describe("pipeline config validation", () => {
         datasets[1]: the name "small" is already used by datasets[0]; give each data set its own name (outputs go to {out}/{kind}/{name}/) (line 5)
         lengths: 600 appears more than once (line 6)
         kinds.keychain.pre_samples: the KeyChain questions [3, 8) overlap the plain ones [0, 15); plain and KeyChain files must use different questions: leave kinds.keychain.pre_samples unset (it then starts at 15) or set it to ≥ 15 (line 12)
-        kinds.keychain.id_format: id_format hex:1 is too short to be unique: it has 16 values and an instance needs 16 ids; use a longer format (e.g. hex:8 or uuid) (line 14)
-        kinds.keychain.distractor_questions: distractor_questions 1 is fewer than the 3 distractor chains at length 2048 (chains − 1) (line 15)
+        kinds.keychain.id_format: hex:1 is too short to be unique: it has 16 values and an instance needs 16 ids; use a longer format (e.g. hex:8 or uuid) (line 14)
+        kinds.keychain.distractor_questions: 1 is fewer than the 3 distractor chains at length 2048 (chains − 1) (line 15)
         export.verl.test_size: test_size + valid_size = 5 leaves no training rows in the plain (num_samples 5) and keychain (num_samples 5) files; keep it below num_samples (line 17)
         tokens_to_generate: 128 (the default) leaves no prompt budget at length 100 for plain; every length must exceed tokens_to_generate"
     `);
@@ -173,22 +178,26 @@ describe("pipeline config resolution", () => {
       "--shuffle-qa",
       "--no-cache",
     ];
-    const plain = resolvePlainConfig(
-      await cliOpts(registerPlain, ["plain", ...common, "--check-budget", "all", "-o", "/o/plain"]),
+    const plain = resolvePlainOptions(
+      plainOptions(
+        await cliOpts(registerPlain, ["plain", ...common, "--check-budget", "all", "-o", "/o/plain"]),
+      ),
     );
-    const keychain = resolveKeychainConfig(
-      await cliOpts(registerKeychain, [
-        "keychain",
-        ...common,
-        "--pre-samples",
-        "10",
-        "--preset",
-        "repo",
-        "--topology",
-        "tree:3",
-        "-o",
-        "/o/keychain",
-      ]),
+    const keychain = resolveKeychainOptions(
+      keychainOptions(
+        await cliOpts(registerKeychain, [
+          "keychain",
+          ...common,
+          "--pre-samples",
+          "10",
+          "--preset",
+          "repo",
+          "--topology",
+          "tree:3",
+          "-o",
+          "/o/keychain",
+        ]),
+      ),
     );
     expect(kindConfigJson(config.plain!)).toEqual(kindConfigJson(plain));
     expect(kindConfigJson(config.keychain!)).toEqual(kindConfigJson(keychain));

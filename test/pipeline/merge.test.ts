@@ -1,7 +1,8 @@
-import { readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/errors.js";
+import { liveTempFiles } from "../../src/io/atomic.js";
 import type { PipelineConfig } from "../../src/pipeline/config.js";
 import { mergeDirectory, mergePipeline } from "../../src/pipeline/merge.js";
 import { planSteps } from "../../src/pipeline/plan.js";
@@ -140,5 +141,8 @@ describe("shards and merge", () => {
     const error = await mergePipeline(config, TOKENIZER).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/holds 2 complete lines but its sidecar says 3 samples/);
     expect(await fileExists(first!.whole)).toBe(false);
+    // The half-written whole file is gone too.
+    expect((await readdir(dirname(first!.whole))).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(liveTempFiles()).toEqual([]);
   });
 });

@@ -62,7 +62,7 @@ describe("resolveShard", () => {
   });
 
   it.each([
-    ["a bad --shard", "4/4", {}, /Bad --shard "4\/4"/],
+    ["a bad --shard", "4/4", {}, /Bad shard "4\/4"/],
     [
       "a Slurm array without a count",
       undefined,

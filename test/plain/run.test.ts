@@ -2,11 +2,9 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DEFAULT_LAYOUT } from "../../src/compose/layout.js";
-import { parsePlacement } from "../../src/compose/placement.js";
 import { ConfigError, InputError } from "../../src/errors.js";
-import { type PlainRunConfig, runPlain } from "../../src/plain/run.js";
-import { parseTemplate } from "../../src/prompt/user-template.js";
+import type { PlainOptions } from "../../src/plain/options.js";
+import { runPlain } from "../../src/plain/run.js";
 import { wordCounter } from "../support/word-counter.js";
 
 const FIXTURE = join(import.meta.dirname, "../fixtures/plain/small.jsonl");
@@ -19,23 +17,16 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function config(over: Partial<PlainRunConfig> = {}): PlainRunConfig {
+/** The options a library user writes; everything else takes the CLI's defaults. */
+function config(over: Partial<PlainOptions> = {}): PlainOptions {
   return {
-    datasets: [{ name: "small", path: FIXTURE }],
+    input: { name: "small", path: FIXTURE },
     lengths: [400, 800],
     tokensToGenerate: 50,
     numSamples: 10,
-    preSamples: 0,
-    disjointWindows: true,
-    seed: 42,
     shuffleQa: true,
-    placement: parsePlacement("shuffle"),
-    template: parseTemplate("{context}"),
-    layout: DEFAULT_LAYOUT,
-    removeNewlineTab: false,
-    distractQuestions: -1,
+    template: "{context}",
     checkBudget: "all",
-    subset: "train",
     out: dir,
     cacheDir: join(dir, "cache"),
     ...over,
@@ -96,7 +87,7 @@ describe("runPlain", () => {
     const parts: Buffer[] = [];
     for (let i = 0; i < 4; i++) {
       const s = await runPlain(
-        config({ lengths: [600], numSamples: 23, out: join(dir, "sh"), shard: { index: i, count: 4 } }),
+        config({ lengths: [600], numSamples: 23, out: join(dir, "sh"), shard: `${i}/4` }),
         {
           counter: wordCounter(),
         },
@@ -144,7 +135,7 @@ describe("runPlain", () => {
     const bad = join(dir, "bad.jsonl");
     const good = (await readFile(FIXTURE, "utf8")).split("\n");
     await writeFile(bad, `${good[0]}\n${good[1]}\n{"id": "x", "question": 3}\n`);
-    const err = await runPlain(config({ datasets: [{ path: bad }], out: join(dir, "o") }), {
+    const err = await runPlain(config({ input: bad, out: join(dir, "o") }), {
       counter: wordCounter(),
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);

@@ -7,8 +7,8 @@ import { QuestionPool } from "../../src/compose/question-pool.js";
 import { SizedCorpus } from "../../src/compose/sized-corpus.js";
 import type { QaRecord } from "../../src/corpus/types.js";
 import {
-  type PlainOptions,
   type PlainResult,
+  type PlainSampleOptions,
   synthesizePlain,
   type WindowItem,
 } from "../../src/plain/synthesize.js";
@@ -52,7 +52,7 @@ async function setup(counter: TokenCounter = wordCounter()) {
   return { sized: new SizedCorpus(docs, counts, DEFAULT_LAYOUT), qas, counter };
 }
 
-function options(over: Partial<PlainOptions> = {}): PlainOptions {
+function options(over: Partial<PlainSampleOptions> = {}): PlainSampleOptions {
   return {
     dataset: "toy",
     maxSeqLength: 700,

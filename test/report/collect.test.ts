@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
-import { collectStats, type GroupStats, KEYCHAIN_PROMPT_START } from "../../src/report/collect.js";
+import { collectStats } from "../../src/report/collect.js";
+import { KEYCHAIN_PROMPT_START } from "../../src/report/group-kind.js";
+import type { GroupStats } from "../../src/report/group-stats.js";
 import { detectRecordKind, type RecordKind } from "../../src/report/kinds.js";
 
 const FIX = join(import.meta.dirname, "../fixtures/report");

@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, InputError } from "../../src/errors.js";
 import { KEYCHAIN_USER_TEMPLATE, QWEN_ORZ_BOXED_SYSTEM } from "../../src/prompt/templates.js";
-import { assistantTurn, convertToSwift, type SwiftRow, validateSwiftRow } from "../../src/sft/index.js";
+import {
+  assistantTurn,
+  convertToSwift,
+  resolveConvertOptions,
+  resolveRowModel,
+  type SwiftRow,
+  validateSwiftRow,
+} from "../../src/sft/index.js";
 import { readJsonl, writeJsonl } from "../support/stage-helpers.js";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/sft");
@@ -332,5 +339,37 @@ describe("convertToSwift (§11.1, cases of test_swift_conversion.py)", () => {
     const s = await convertToSwift({ input, outDir: join(dir, "null") });
     const rows = (await readJsonl(s.outputPath)) as unknown as SwiftRow[];
     expect(rows.map((r) => r.messages.at(-1)?.content)).toEqual(["t"]);
+  });
+});
+
+describe("resolveConvertOptions and resolveRowModel (convert-options.ts, row-model.ts)", () => {
+  it("fills in the defaults and leaves the model tag to the file", () => {
+    expect(resolveConvertOptions({ input: "d/train-max_seq_64-x.jsonl", outDir: "o" })).toEqual({
+      input: "d/train-max_seq_64-x.jsonl",
+      outDir: "o",
+      modelTag: undefined,
+      skipEmpty: true,
+    });
+  });
+
+  it.each(["", "a/b", "a\\b"])("refuses the model tag %j", (modelTag) => {
+    expect(() => resolveConvertOptions({ input: "train-max_seq_64-x.jsonl", outDir: "o", modelTag })).toThrow(
+      ConfigError,
+    );
+  });
+
+  it("a model tag labels the rows and names the file without reading it", async () => {
+    expect(await resolveRowModel({ input: join(dir, "absent.jsonl"), modelTag: "t" })).toEqual({
+      name: "t",
+      tag: "t",
+    });
+  });
+
+  it("without a tag, the recorded model names the rows, with / → _ in the file name", async () => {
+    await mkdir(join(dir, "row-model"), { recursive: true });
+    const input = await writeJsonl(join(dir, "row-model", "train-max_seq_64-x.jsonl"), [
+      rolloutRecord([{ text: "t" }], { model: "org/m" }),
+    ]);
+    expect(await resolveRowModel({ input, modelTag: undefined })).toEqual({ name: "org/m", tag: "org_m" });
   });
 });

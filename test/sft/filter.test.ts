@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WriteError } from "../../src/errors.js";
 import { filterSwift } from "../../src/sft/index.js";
 import { readJsonl, writeJsonl } from "../support/stage-helpers.js";
 
@@ -85,6 +86,18 @@ describe("filterSwift (§11.2, filter_file case of test_sft_filter.py)", () => {
     await writeFile(input, `${line}\n`);
     const s = await filterSwift({ input });
     expect(await readFile(s.outputPath, "utf8")).toBe(`${line}\n`);
+  });
+
+  it("an output folder that cannot be made is a WriteError naming the output file", async () => {
+    const input = join(dir, "blocked-swift.jsonl");
+    await writeFile(input, `${JSON.stringify(row(0, 1, 1, "ok"))}\n`);
+    const outDir = join(dir, "a-file");
+    await writeFile(outDir, "not a folder");
+    const error = await filterSwift({ input, outDir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WriteError);
+    expect((error as Error).message).toMatch(
+      /^Cannot write ".*a-file\/blocked-swift-filtered\.jsonl": cannot create its folder ".*a-file": file already exists \(EEXIST\)$/,
+    );
   });
 
   it.each([

@@ -120,7 +120,7 @@ describe("runRollout", () => {
     (recs[2] as Record<string, unknown>).answer_aliases = ["P. Two"];
     const input = await writeInput(recs);
     const s = await runRollout(
-      { input, model: "m", n: 2, prompt: "answer-is", startIdx: 1, endIdx: 4, out: join(dir, "o") },
+      { input, model: "m", n: 2, prompt: "answer-is", startIndex: 1, endIndex: 4, out: join(dir, "o") },
       { pool: pool(server.url) },
     );
     const got = await lines(s.outputPath);

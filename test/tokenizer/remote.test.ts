@@ -145,6 +145,20 @@ describe.each(backends)("$name counter against a loopback server", ({ ok, make }
     expect(server.peakInFlight).toBe(3);
   });
 
+  it("rejects a batch with its first failure, stopping the other requests in flight", async () => {
+    const server = await startServer((request, i) =>
+      i === 1 ? { status: 401, body: { error: { message: "bad key" } } } : { ...ok(request, i), hang: true },
+    );
+    const counter = make(server.url, { concurrency: 3 });
+    const started = performance.now();
+    const error = await counter.countBatch(["a", "b", "c", "d", "e"]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect((error as RemoteError).status).toBe(401);
+    // The two hanging requests were aborted, not waited for (their timeout is 30 s), and none started after.
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(server.seen).toHaveLength(3);
+  });
+
   it("counts the empty text as 0 without a request", async () => {
     const server = await startServer(ok);
     const counter = make(server.url);
