@@ -1,3 +1,5 @@
+import { getSystemErrorMap } from "node:util";
+
 /**
  * The error tree of keychain-synth. Library code throws these; only the CLI entry turns them into
  * messages and exit codes. Each error names the place (file, line or record, field) when it has one.
@@ -65,6 +67,46 @@ export class WriteError extends KeychainError {
     this.path = path;
     this.code = code;
   }
+}
+
+/**
+ * Another run holds the lock of an output (`<output>.lock`): two writers of one output would send every
+ * request twice and interleave its journal. A usage error (exit 2): this run refused to start and changed
+ * nothing; running it again while the other runs is refused again.
+ */
+export class LockedError extends ConfigError {
+  override name = "LockedError";
+  /** The lock file. */
+  readonly lockPath: string;
+  /** Who holds it, as its lock file says (undefined when the file could not be read). */
+  readonly holder: { pid: number; host: string; started_at: string } | undefined;
+  constructor(
+    message: string,
+    lockPath: string,
+    holder: { pid: number; host: string; started_at: string } | undefined,
+  ) {
+    super(message);
+    this.lockPath = lockPath;
+    this.holder = holder;
+  }
+}
+
+let systemErrorNames: Map<string, string> | undefined;
+
+/** `no space left on device` for `ENOSPC`: the system's text of an error code, when it is one. */
+export function systemErrorText(code: string): string | undefined {
+  systemErrorNames ??= new Map([...getSystemErrorMap().values()]);
+  return systemErrorNames.get(code);
+}
+
+/**
+ * Whether `e` is an error of the operating system as Node reports them (`ENOSPC`, `EACCES`, `ENOTDIR`, …): an
+ * Error whose `code` is a system error name. Node's own `ERR_…` codes (programming errors) are not.
+ */
+export function isSystemError(e: unknown): e is NodeJS.ErrnoException & { code: string } {
+  if (!(e instanceof Error)) return false;
+  const code = (e as NodeJS.ErrnoException).code;
+  return typeof code === "string" && systemErrorText(code) !== undefined;
 }
 
 /** `Cannot read "f" line 3 (id "x"), field "question": ` — the lead-in of an InputError message. */

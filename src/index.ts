@@ -44,6 +44,10 @@ export { ConfigError, InputError, KeychainError, type Place, RemoteError, WriteE
 export * from "./export/index.js";
 // Incremental growth of SFT sets to a target size (grow)
 export * from "./grow/index.js";
+// Files, names, locks, secrets: the primitives every stage uses
+export { writeAtomic, writeFileAtomic } from "./io/atomic.js";
+export { acquireLock, type FileLock, withLock } from "./io/lock.js";
+export { assertPathPart } from "./io/paths.js";
 // KeyChain instances
 export { buildRoutes, idsNeeded, pairsNeeded, parseTopology, type Topology } from "./keychain/chains.js";
 export { drawIds, formatIdFormat, type IdFormat, parseIdFormat } from "./keychain/ids.js";
@@ -69,14 +73,17 @@ export {
 export {
   BadResponseError,
   type ChatMessage as LlmChatMessage,
+  type ChatNResult,
   type ChatPool,
   type ChatPoolOptions,
   type ChatRequest,
   type ChatResult,
   type ChatUsage,
+  chatN,
   createChatPool,
   resolveChatPoolOptions,
 } from "./llm/index.js";
+export { redactText, redactUrl } from "./net/redact.js";
 // Config-driven pipeline over datasets × lengths × kinds, shards and merge
 export * from "./pipeline/index.js";
 export {
@@ -180,6 +187,7 @@ export { type ReasonOptions, type ReasonSummary, runReason } from "./stages/reas
 // Rollouts: resumable generation + rule-based scoring
 export * from "./stages/rollout.js";
 export { type GenericRecord, generateWorld, type WorldOptions, writeWorldJsonl } from "./synthetic/index.js";
+export { hfHubCache, locateHfTokenizer, parseHfRepoRef } from "./tokenizer/hf-cache.js";
 // Tokenizers
 export { resolveTokenizer } from "./tokenizer/resolve.js";
 export type { TokenCounter } from "./tokenizer/types.js";

@@ -8,45 +8,73 @@ import { collectStats } from "../report/collect.js";
 import { renderReportHtml } from "../report/html.js";
 import { statsSections } from "../report/sections.js";
 import { parseLengths } from "../run/lengths.js";
+import { MATRIX_DEFAULTS } from "../run/options.js";
 import { writeWorldJsonl } from "../synthetic/index.js";
-import { resolveTokenizer } from "../tokenizer/resolve.js";
+import { DEFAULT_TOKENIZER_SPEC, resolveTokenizer } from "../tokenizer/resolve.js";
 import { verifyFile } from "../verify/verify-file.js";
 import { intOption } from "./numbers.js";
 import { createProgress } from "./progress.js";
 import { printSummaries, progressReporter } from "./synthesis.js";
 import { printSummary, VerificationFailedError } from "./verify.js";
 
+/** The flags of `demo`, parsed by commander. */
+interface DemoFlags {
+  out: string;
+  questions: number;
+  numSamples: number;
+  lengths: string;
+  tokenizer: string;
+  seed: number;
+  quiet: boolean;
+}
+
+/** What the demo makes unless told otherwise (the demo is a CLI job: no library function holds these). */
+const DEMO_DEFAULTS = {
+  out: "demo-output",
+  questions: 2000,
+  numSamples: 100,
+  lengths: "4k,8k,16k",
+  tokenizer: DEFAULT_TOKENIZER_SPEC,
+  seed: MATRIX_DEFAULTS.seed,
+} as const;
+
 export function registerDemo(program: Command): void {
+  const D = DEMO_DEFAULTS;
   program
     .command("demo")
     .description(
       "The main job on built-in data: generate a synthetic, contamination-free multi-hop corpus, build plain and KeyChain samples at 4K, 8K and 16K with the bundled Qwen3 tokenizer (every prompt re-counted), verify every KeyChain instance, export them as verl parquet, and write an HTML report about them",
     )
-    .option("-o, --out <dir>", "output folder", "demo-output")
-    .option("--questions <n>", "questions in the synthetic corpus", intOption("--questions", 10), 2000)
-    .option("-n, --num-samples <n>", "samples per length and kind", intOption("--num-samples", 1), 100)
-    .option("--lengths <list>", "lengths", "4k,8k,16k")
-    .option("-t, --tokenizer <spec>", "tokenizer", "qwen3")
-    .option("--seed <n>", "seed", intOption("--seed"), 42)
+    .option("-o, --out <dir>", "output folder", D.out)
+    .option("--questions <n>", "questions in the synthetic corpus", intOption("--questions", 10), D.questions)
+    .option(
+      "-n, --num-samples <n>",
+      "samples per length and kind",
+      intOption("--num-samples", 1),
+      D.numSamples,
+    )
+    .option("--lengths <list>", "lengths", D.lengths)
+    .option("-t, --tokenizer <spec>", "tokenizer", D.tokenizer)
+    .option("--seed <n>", "seed", intOption("--seed"), D.seed)
     .option("-q, --quiet", "no progress output", false)
-    .action(async (o: Record<string, unknown>) => {
-      const out = o.out as string;
-      const n = o.numSamples as number;
-      const lengths = parseLengths(o.lengths as string);
+    .action(async (o: DemoFlags) => {
+      const out = o.out;
+      const n = o.numSamples;
+      const lengths = parseLengths(o.lengths);
       const corpusPath = join(out, "data", "synthetic-world.jsonl");
-      const progress = createProgress(process.stderr, o.quiet as boolean);
-      await writeWorldJsonl(corpusPath, { seed: o.seed as number, questions: o.questions as number });
+      const progress = createProgress(process.stderr, o.quiet);
+      await writeWorldJsonl(corpusPath, { seed: o.seed, questions: o.questions });
       progress.log(`wrote the synthetic corpus: ${corpusPath}`);
       // Only what the demo sets; every other option takes the library's defaults, as on the command line.
       const common = {
         input: { name: "synthetic", path: corpusPath },
         lengths,
         numSamples: n,
-        seed: o.seed as number,
+        seed: o.seed,
         shuffleQa: true,
         checkBudget: "all",
       };
-      const counter = await resolveTokenizer(o.tokenizer as string);
+      const counter = await resolveTokenizer(o.tokenizer);
       const stdout = process.stdout;
       try {
         const onEvent = progressReporter(progress);

@@ -6,12 +6,16 @@ import {
   type ExportVerlResult,
   exportVerl,
 } from "../export/verl.js";
+import { type ExportVerlMixOptions, type ExportVerlMixResult, exportVerlMix } from "../export/verl-mix.js";
 import type { KeychainPromptVariant } from "../prompt/templates.js";
 import { resolveTokenizer } from "../tokenizer/resolve.js";
 import { intOption } from "./numbers.js";
 
 interface ExportFlags {
-  input: string;
+  input: string[];
+  mix?: number[];
+  total?: number;
+  allowShort: boolean;
   out: string;
   startIndex: number;
   endIndex: number;
@@ -39,8 +43,14 @@ function choice<T extends string>(flag: string, allowed: readonly T[]): (value: 
 
 /** Turn parsed `export verl` flags into library options (the tokenizer is added by the action). */
 export function exportVerlOptions(o: ExportFlags): ExportVerlOptions {
+  if (o.input.length > 1)
+    throw new ConfigError(
+      `${o.input.length} inputs make one set only with --mix: one count per input (--mix 2500,2500), or one weight per input with --total`,
+    );
+  if (o.total !== undefined || o.allowShort)
+    throw new ConfigError("--total and --allow-short apply to a mix: pass --mix");
   const options: ExportVerlOptions = {
-    input: o.input,
+    input: o.input[0] as string,
     outDir: o.out,
     startIndex: o.startIndex,
     endIndex: o.endIndex,
@@ -54,6 +64,86 @@ export function exportVerlOptions(o: ExportFlags): ExportVerlOptions {
   if (o.systemPrompt !== undefined) options.systemPrompt = o.systemPrompt;
   if (o.chatTemplate !== undefined) options.chatTemplate = o.chatTemplate;
   return options;
+}
+
+/**
+ * Turn the flags of a mixed export (`-i A -i B --mix 2500,2500`, or `--mix 1,1 --total 5000`) into library
+ * options: the i-th --mix entry belongs to the i-th --input, a count, or with --total a weight.
+ */
+export function exportVerlMixOptions(o: ExportFlags & { mix: number[] }): ExportVerlMixOptions {
+  if (o.mix.length !== o.input.length)
+    throw new ConfigError(
+      `--mix has ${o.mix.length} entries for ${o.input.length} inputs: give one per --input, in the same order`,
+    );
+  if (o.startIndex !== D.startIndex || o.endIndex !== D.endIndex)
+    throw new ConfigError(
+      "--start-index/--end-index choose one file's training slice; with --mix each input trains on its first COUNT rows",
+    );
+  const key = o.total === undefined ? "count" : "weight";
+  const options: ExportVerlMixOptions = {
+    sources: o.input.map((input, k) => ({ input, [key]: o.mix[k] })),
+    outDir: o.out,
+    validSize: o.validSize,
+    seed: o.seed,
+    withAliases: o.withAliases,
+    remeasure: o.remeasure,
+    allowShort: o.allowShort,
+  };
+  if (o.total !== undefined) options.total = o.total;
+  if (o.testSize !== undefined) options.testSize = o.testSize;
+  if (o.promptVariant !== undefined) options.promptVariant = o.promptVariant;
+  if (o.systemPrompt !== undefined) options.systemPrompt = o.systemPrompt;
+  if (o.chatTemplate !== undefined) options.chatTemplate = o.chatTemplate;
+  return options;
+}
+
+/** `--mix 2500,2500`: numbers separated by commas (checked by the library: counts or weights). */
+function numberList(flag: string): (value: string) => number[] {
+  return (value) =>
+    value.split(",").map((part, k) => {
+      const n = Number(part);
+      if (part.trim() === "" || !Number.isFinite(n))
+        throw new ConfigError(`${flag}[${k + 1}]: expected a number, got ${JSON.stringify(part)}`);
+      return n;
+    });
+}
+
+/** The summary of a mixed export: the files, then rows per input and split. */
+export function printExportMixSummary(
+  r: ExportVerlMixResult,
+  out: NodeJS.WritableStream = process.stdout,
+  quiet = false,
+): void {
+  out.write(`mix of ${r.sources.length} inputs, one set (chat template "${r.chatTemplate}")\n`);
+  const counts = [r.train, r.test, r.valid];
+  r.files.forEach((f, i) => {
+    out.write(`  ${f}: ${counts[i]} rows\n`);
+  });
+  const table = [
+    ["input", "data_source", "train", "test", "valid", "withheld"],
+    ...r.sources.map((s) => [s.input, s.dataSource, s.train, s.test, s.valid, s.withheld].map(String)),
+  ];
+  const widths = (table[0] as string[]).map((_, c) =>
+    Math.max(...table.map((row) => (row[c] as string).length)),
+  );
+  for (const row of table)
+    out.write(
+      `  ${row.map((cell, c) => (c < 2 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join("  ")}\n`,
+    );
+  for (const s of r.sources) {
+    if (s.short)
+      out.write(
+        `  short: "${s.input}" has ${s.records} records, ${s.asked} asked: all taken (--allow-short)\n`,
+      );
+    if (s.remeasured > 0)
+      out.write(
+        `  "${s.input}": re-measured ${s.remeasured} prompts through the chat template; dropped ${s.dropped.length} over budget\n`,
+      );
+    if (s.renderedPrompts > 0 && !quiet)
+      process.stderr.write(
+        `  note: ${s.renderedPrompts} records of "${s.input}" have no stored prompt (written before prompts were stored); their prompt was rendered from their fields by the same renderer\n`,
+      );
+  }
 }
 
 export function printExportSummary(
@@ -90,9 +180,14 @@ export function registerExport(program: Command): void {
   exp
     .command("verl")
     .description(
-      "Write train.parquet, test.parquet and valid.parquet for verl RL training from plain or KeyChain JSONL (splits disjoint by question id); each row's prompt is the record's stored prompt",
+      "Write train.parquet, test.parquet and valid.parquet for verl RL training from plain or KeyChain JSONL (splits disjoint by question id); each row's prompt is the record's stored prompt. " +
+        "Several inputs with --mix make ONE shuffled set: -i A -i B --mix 2500,2500 trains on the first 2500 rows of each; --mix 1,1 --total 5000 shares 5000 rows by weight",
     )
-    .requiredOption("-i, --input <file>", "JSONL of plain or KeyChain records (detected from the fields)")
+    .requiredOption(
+      "-i, --input <file>",
+      "JSONL of plain or KeyChain records (detected from the fields); repeat it with --mix to mix several files",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .requiredOption("-o, --out <dir>", "output folder")
     .option(
       "--start-index <n>",
@@ -108,7 +203,7 @@ export function registerExport(program: Command): void {
     )
     .option(
       "--test-size <n>",
-      "most rows in test (default: min(rows left after train, train rows))",
+      "most rows in test (default: min(rows left after train, train rows)); a mix shares it among its inputs",
       intOption("--test-size", 0),
     )
     .option(
@@ -117,7 +212,18 @@ export function registerExport(program: Command): void {
       intOption("--valid-size", 0),
       D.validSize,
     )
-    .option("--seed <n>", "seed of the valid draw", intOption("--seed"), D.seed)
+    .option("--seed <n>", "seed of the valid draw (and of a mix's row order)", intOption("--seed"), D.seed)
+    .option(
+      "--mix <n,n,…>",
+      "one entry per --input, in order: the training rows taken from it (its first N rows), or with --total its weight; the inputs become one set, test and valid sizes shared in the same proportions",
+      numberList("--mix"),
+    )
+    .option("--total <n>", "training rows of the mix, shared by the --mix weights", intOption("--total", 1))
+    .option(
+      "--allow-short",
+      "with --mix: an input with fewer records than its count gives all it has (reported), instead of an error",
+      D.allowShort,
+    )
     .option(
       "--prompt-variant <name>",
       "KeyChain wording the rows must have: default | find-first (default: the records' own)",
@@ -129,7 +235,7 @@ export function registerExport(program: Command): void {
     )
     .option(
       "--chat-template <t>",
-      "the chat template the trainer applies: auto | none | qwen_orz_boxed | FILE; records measured with another are refused (default: not checked)",
+      "the chat template the trainer applies: auto | none | qwen_orz_boxed | FILE; records measured with another are refused (default: not checked; with --mix, the first input's)",
     )
     .option(
       "--remeasure",
@@ -141,12 +247,21 @@ export function registerExport(program: Command): void {
     .option("-q, --quiet", "no notes (the summary is still printed)", false)
     .option("--json", "print the summary as JSON", false)
     .action(async (o: ExportFlags) => {
-      const options = exportVerlOptions(o);
+      // Every flag is checked before the tokenizer loads.
+      const mixed = o.mix === undefined ? undefined : exportVerlMixOptions({ ...o, mix: o.mix });
+      const single = mixed ? undefined : exportVerlOptions(o);
       const counter = o.tokenizer === undefined ? undefined : await resolveTokenizer(o.tokenizer);
+      const tokenizer = counter ? { tokenizer: counter } : {};
       try {
-        const result = await exportVerl(counter ? { ...options, tokenizer: counter } : options);
-        if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-        else printExportSummary(result, process.stdout, o.quiet);
+        if (mixed) {
+          const result = await exportVerlMix({ ...mixed, ...tokenizer });
+          if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+          else printExportMixSummary(result, process.stdout, o.quiet);
+        } else if (single) {
+          const result = await exportVerl({ ...single, ...tokenizer });
+          if (o.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+          else printExportSummary(result, process.stdout, o.quiet);
+        }
       } finally {
         await counter?.close();
       }

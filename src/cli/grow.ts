@@ -16,7 +16,14 @@ import { withInterrupt } from "./chat-pool.js";
 import type { Progress } from "./progress.js";
 import { withTokenizer } from "./synthesis.js";
 
-type Opts = Record<string, unknown>;
+/** The flags of `grow`, parsed by commander. */
+interface GrowFlags {
+  config?: string;
+  status: boolean;
+  manifest?: string;
+  dryRun: boolean;
+  quiet: boolean;
+}
 
 export function registerGrow(program: Command): void {
   program
@@ -32,11 +39,11 @@ export function registerGrow(program: Command): void {
     )
     .option("--dry-run", "print the plan (windows per data set × length) and write nothing", false)
     .option("-q, --quiet", "no progress output", false)
-    .action(async (o: Opts) => {
+    .action(async (o: GrowFlags) => {
       if (o.status) return status(o);
       if (o.config === undefined)
         throw new ConfigError("grow needs --config FILE (or --status --manifest FILE)");
-      const config = await loadGrowConfig(o.config as string);
+      const config = await loadGrowConfig(o.config);
       if (o.dryRun) {
         const plan = await planGrow(config);
         process.stdout.write(renderPlan(plan));
@@ -45,35 +52,32 @@ export function registerGrow(program: Command): void {
           process.stdout.write(`manifest "${manifest}" exists: a run resumes from it (see --status)\n`);
         return;
       }
-      await withTokenizer(
-        { tokenizer: config.tokenizer, quiet: o.quiet as boolean },
-        async ({ counter, progress }) => {
-          const pool = createChatPool({
-            baseUrls: config.rollout.baseUrls,
-            apiKey: process.env[config.rollout.apiKeyEnv] ?? "EMPTY",
-            concurrency: config.rollout.concurrency,
-            timeoutMs: config.rollout.timeoutMs,
-            maxRetries: config.rollout.retries,
-          });
-          const result = await withInterrupt((signal) =>
-            runGrow(config, { counter, pool, signal, onEvent: reporter(progress) }),
+      await withTokenizer({ tokenizer: config.tokenizer, quiet: o.quiet }, async ({ counter, progress }) => {
+        const pool = createChatPool({
+          baseUrls: config.rollout.baseUrls,
+          apiKey: process.env[config.rollout.apiKeyEnv] ?? "EMPTY",
+          concurrency: config.rollout.concurrency,
+          timeoutMs: config.rollout.timeoutMs,
+          maxRetries: config.rollout.retries,
+        });
+        const result = await withInterrupt((signal) =>
+          runGrow(config, { counter, pool, signal, onEvent: reporter(progress) }),
+        );
+        progress.stop();
+        process.stdout.write(renderStatus(result.manifest));
+        if (result.failed.length > 0)
+          throw new GrowIncompleteError(
+            `${result.failed.length} data set × length cell${result.failed.length === 1 ? "" : "s"} did not reach the target (see above); the manifest "${result.manifestPath}" keeps the work done`,
           );
-          progress.stop();
-          process.stdout.write(renderStatus(result.manifest));
-          if (result.failed.length > 0)
-            throw new GrowIncompleteError(
-              `${result.failed.length} data set × length cell${result.failed.length === 1 ? "" : "s"} did not reach the target (see above); the manifest "${result.manifestPath}" keeps the work done`,
-            );
-        },
-      );
+      });
     });
 }
 
-async function status(o: Opts): Promise<void> {
-  let path = o.manifest as string | undefined;
+async function status(o: GrowFlags): Promise<void> {
+  let path = o.manifest;
   if (path === undefined) {
     if (o.config === undefined) throw new ConfigError("grow --status needs --config FILE or --manifest FILE");
-    path = manifestPathOf((await loadGrowConfig(o.config as string)).out);
+    path = manifestPathOf((await loadGrowConfig(o.config)).out);
   }
   const manifest = await readManifest(path);
   if (!manifest) throw new ConfigError(`No grow manifest at "${path}": nothing has run yet`);

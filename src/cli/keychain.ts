@@ -1,12 +1,13 @@
 import type { Command } from "commander";
 import { KEYCHAIN_DEFAULTS, type KeychainOptions, resolveKeychainOptions } from "../keychain/options.js";
 import { runKeychain } from "../keychain/run.js";
-import { verifyFile } from "../verify/verify-file.js";
+import { type VerifySummary, verifyFile } from "../verify/verify-file.js";
 import { intOption } from "./numbers.js";
 import {
   addSynthesisOptions,
   type MatrixFlags,
   matrixOptions,
+  printJson,
   printSummaries,
   progressReporter,
   withProgress,
@@ -89,14 +90,16 @@ export function registerKeychain(program: Command): void {
       const summaries = await withProgress(f.quiet, (progress) =>
         runKeychain(options, { onEvent: progressReporter(progress) }),
       );
-      printSummaries(summaries);
+      if (!f.json) printSummaries(summaries);
       // Every written file is proven solvable by the independent verifier.
-      let failed = 0;
+      const verification: VerifySummary[] = [];
       for (const s of summaries) {
         const v = await verifyFile(s.path, { recount: "none", layout });
-        printSummary(v, process.stdout);
-        failed += v.failed;
+        if (!f.json) printSummary(v, process.stdout);
+        verification.push(v);
       }
+      if (f.json) printJson({ files: summaries, verification });
+      const failed = verification.reduce((n, v) => n + v.failed, 0);
       if (failed > 0) throw new VerificationFailedError(`${failed} written instances failed verification`);
     });
 }

@@ -15,8 +15,10 @@ export function intOption(flag: string, min = Number.MIN_SAFE_INTEGER): (value: 
 /** Parse a flag whose value must be one of `allowed`. */
 export function choiceOption<T extends string>(flag: string, allowed: readonly T[]): (value: string) => T {
   return (value) => {
-    if ((allowed as readonly string[]).includes(value)) return value as T;
-    throw new ConfigError(`${flag} must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`);
+    const choice = allowed.find((a) => a === value);
+    if (choice === undefined)
+      throw new ConfigError(`${flag} must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`);
+    return choice;
   };
 }
 

@@ -1,16 +1,37 @@
 import type { Command } from "commander";
 import { ConfigError } from "../errors.js";
 import { loadPipelineConfig } from "../pipeline/config.js";
-import { type MergeEvent, type MergeResult, mergeDirectory, mergePipeline } from "../pipeline/merge.js";
+import {
+  type MergeEvent,
+  type MergeOptions,
+  type MergeResult,
+  mergeDirectory,
+  mergePipeline,
+} from "../pipeline/merge.js";
 import { type PipelineEvent, type PipelineResult, runPipeline } from "../pipeline/run.js";
 import { resolveShard, type ShardChoice } from "../pipeline/shard-env.js";
 import { resolveTokenizer } from "../tokenizer/resolve.js";
 import { intOption } from "./numbers.js";
-import { printSummaries, progressReporter } from "./synthesis.js";
-
-type Opts = Record<string, unknown>;
-
 import { createProgress, type Progress } from "./progress.js";
+import { printJson, printSummaries, progressReporter } from "./synthesis.js";
+
+/** The flags of `pipeline`, parsed by commander. */
+interface PipelineFlags {
+  config: string;
+  shard?: string;
+  force: boolean;
+  quiet: boolean;
+  json: boolean;
+}
+
+/** The flags of `merge`, parsed by commander. */
+interface MergeFlags {
+  config?: string;
+  shards?: number;
+  force: boolean;
+  quiet: boolean;
+  json: boolean;
+}
 
 /** `keychain-synth pipeline --config FILE.yaml [--shard i/n] [--force]`. */
 export function registerPipeline(program: Command): void {
@@ -26,20 +47,24 @@ export function registerPipeline(program: Command): void {
     )
     .option("--force", "make every file and export again, even those up to date", false)
     .option("-q, --quiet", "no progress output", false)
-    .action(async (o: Opts) => {
-      const config = await loadPipelineConfig(o.config as string);
-      const shard = resolveShard(o.shard as string | undefined, process.env);
-      const progress = createProgress(process.stderr, o.quiet as boolean);
+    .option("--json", "print the run's result (manifest and file summaries) as JSON", false)
+    .action(async (o: PipelineFlags) => {
+      const config = await loadPipelineConfig(o.config);
+      const shard = resolveShard(o.shard, process.env);
+      const progress = createProgress(process.stderr, o.quiet);
       const counter = await resolveTokenizer(config.tokenizer);
       try {
         const result = await runPipeline(
           config,
           { counter, onEvent: pipelineReporter(progress, shard) },
-          { ...(shard ? { shard } : {}), force: o.force as boolean },
+          { ...(shard ? { shard } : {}), force: o.force },
         );
         progress.stop();
-        printSummaries(result.summaries);
-        printPipelineResult(result);
+        if (o.json) printJson(result);
+        else {
+          printSummaries(result.summaries);
+          printPipelineResult(result);
+        }
       } finally {
         progress.stop();
         await counter.close();
@@ -61,29 +86,35 @@ export function registerMerge(program: Command): void {
     )
     .option("--shards <n>", "shard count to merge when several are on disk", intOption("--shards", 1))
     .option("--force", "merge again even when the whole file is up to date", false)
-    .action(async (dir: string | undefined, o: Opts) => {
-      if ((dir === undefined) === (o.config === undefined))
-        throw new ConfigError("Give either --config FILE.yaml or a folder to merge, not both");
-      const options = {
-        force: o.force as boolean,
-        ...(o.shards !== undefined ? { shards: o.shards as number } : {}),
-        onEvent: mergeReporter(process.stdout),
+    .option("-q, --quiet", "no progress or notes on stderr (results and errors are still printed)", false)
+    .option("--json", "print the merged and up-to-date files as JSON", false)
+    .action(async (dir: string | undefined, o: MergeFlags) => {
+      const options: MergeOptions = {
+        force: o.force,
+        ...(o.shards !== undefined ? { shards: o.shards } : {}),
+        ...(o.json ? {} : { onEvent: mergeReporter(process.stdout) }),
       };
       let result: MergeResult;
-      if (dir !== undefined) result = await mergeDirectory(dir, options);
-      else {
-        const config = await loadPipelineConfig(o.config as string);
-        const counter = await resolveTokenizer(config.tokenizer);
-        try {
-          result = await mergePipeline(config, counter.id, options);
-        } finally {
-          await counter.close();
-        }
-      }
-      process.stdout.write(
-        `merged ${result.merged.length} file${result.merged.length === 1 ? "" : "s"}, ${result.upToDate.length} already up to date\n`,
-      );
+      if (dir !== undefined && o.config === undefined) result = await mergeDirectory(dir, options);
+      else if (dir === undefined && o.config !== undefined) result = await mergeConfig(o.config, options);
+      else throw new ConfigError("Give either --config FILE.yaml or a folder to merge, not both");
+      if (o.json) printJson(result);
+      else
+        process.stdout.write(
+          `merged ${result.merged.length} file${result.merged.length === 1 ? "" : "s"}, ${result.upToDate.length} already up to date\n`,
+        );
     });
+}
+
+/** Merge every file of a pipeline config (its tokenizer is loaded to check the shards' ids). */
+async function mergeConfig(path: string, options: MergeOptions): Promise<MergeResult> {
+  const config = await loadPipelineConfig(path);
+  const counter = await resolveTokenizer(config.tokenizer);
+  try {
+    return await mergePipeline(config, counter.id, options);
+  } finally {
+    await counter.close();
+  }
 }
 
 /** Pipeline events → step lines (`[3/12] keychain hotpotqa 16384`) and the runners' progress display. */

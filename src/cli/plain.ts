@@ -7,6 +7,7 @@ import {
   hiddenAlias,
   type MatrixFlags,
   matrixOptions,
+  printJson,
   printSummaries,
   progressReporter,
   withProgress,
@@ -59,6 +60,7 @@ export function registerPlain(program: Command): void {
       const summaries = await withProgress(f.quiet, (progress) =>
         runPlain(options, { onEvent: progressReporter(progress) }),
       );
-      printSummaries(summaries);
+      if (f.json) printJson({ files: summaries });
+      else printSummaries(summaries);
     });
 }

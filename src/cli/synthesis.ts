@@ -40,7 +40,10 @@ export interface MatrixFlags {
   subset: string;
   out: string;
   shard?: string;
+  duplicateIds: string;
+  maxDocumentBytes: number;
   quiet: boolean;
+  json: boolean;
 }
 
 const D = MATRIX_DEFAULTS;
@@ -122,7 +125,19 @@ export function addSynthesisOptions(cmd: Command): Command {
     .option("--subset <name>", "subset name used in file names", D.subset)
     .option("-o, --out <dir>", "output folder", D.out)
     .option("--shard <i/n>", "produce shard i of n (0-based); shards concatenated equal the whole file")
-    .option("-q, --quiet", "no progress output", false);
+    .option(
+      "--duplicate-ids <mode>",
+      "a question id repeated within one data set: error | keep-first (the others dropped and counted)",
+      D.duplicateIds,
+    )
+    .option(
+      "--max-document-bytes <n>",
+      "largest document a data set may hold, in bytes of UTF-8 text",
+      intOption("--max-document-bytes", 1),
+      D.maxDocumentBytes,
+    )
+    .option("-q, --quiet", "no progress output", false)
+    .option("--json", "print the summaries as JSON", false);
 }
 
 /** The library options the shared flags stand for. */
@@ -153,6 +168,8 @@ export function matrixOptions(f: MatrixFlags): MatrixOptions {
     cacheDir: f.cache ? f.cacheDir : false,
     subset: f.subset,
     out: f.out,
+    duplicateIds: f.duplicateIds as MatrixOptions["duplicateIds"],
+    maxDocumentBytes: f.maxDocumentBytes,
   };
   if (f.format !== undefined) o.format = f.format;
   if (f.name !== undefined) o.name = f.name;
@@ -160,6 +177,11 @@ export function matrixOptions(f: MatrixFlags): MatrixOptions {
   if (f.minHops !== undefined) o.minHops = f.minHops;
   if (f.shard !== undefined) o.shard = f.shard;
   return o;
+}
+
+/** A command's end summary as JSON on stdout (`--json`): the result object itself, indented, one trailing newline. */
+export function printJson(value: unknown, out: NodeJS.WritableStream = process.stdout): void {
+  out.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** A hidden spelling of a flag, kept so that existing scripts do not break. */
@@ -205,6 +227,7 @@ export function progressReporter(progress: Progress): (e: RunEvent) => void {
         progress.log(
           `read ${e.path}: ${e.questions} questions, ${e.docs} unique documents (${(e.ms / 1000).toFixed(1)} s)`,
         );
+        for (const d of e.dropped) progress.log(`  dropped ${d.count}: ${d.reason}`);
         cacheStarted = false;
         break;
       case "token-cache":

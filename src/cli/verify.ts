@@ -7,6 +7,7 @@ import type { TokenCounter } from "../tokenizer/types.js";
 import { type RecountPolicy, type VerifySummary, verifyFile } from "../verify/verify-file.js";
 import { VERIFY_CODES } from "../verify/verify-record.js";
 import { createProgress } from "./progress.js";
+import { printJson } from "./synthesis.js";
 
 /** Some records failed verification: exit code 1 after the report is printed. */
 export class VerificationFailedError extends KeychainError {
@@ -19,7 +20,16 @@ export interface VerifyIo {
   stderr: NodeJS.WriteStream;
 }
 
-type Opts = Record<string, unknown>;
+/** The flags of `verify`, parsed by commander. */
+interface VerifyFlags {
+  tokenizer?: string;
+  recount?: string;
+  chatTemplate?: string;
+  passageHeader: string;
+  passageSeparator: string;
+  json: boolean;
+  quiet: boolean;
+}
 
 /** `--recount`: `all`, `none` or N ≥ 1 (every Nth record); without the flag, all with a tokenizer, else none. */
 export function parseRecount(value: string | undefined, hasTokenizer: boolean): RecountPolicy {
@@ -67,11 +77,11 @@ export function registerVerify(
     .option("--passage-separator <text>", "text between passages", DEFAULT_LAYOUT.separator)
     .option("--json", "print the summaries as JSON", false)
     .option("-q, --quiet", "no progress output", false)
-    .action(async (files: string[], o: Opts) => {
-      const spec = o.tokenizer as string | undefined;
-      const recount = parseRecount(o.recount as string | undefined, spec !== undefined);
-      const layout = parseLayout(o.passageHeader as string, o.passageSeparator as string);
-      const progress = createProgress(io.stderr, (o.quiet as boolean) || (o.json as boolean));
+    .action(async (files: string[], o: VerifyFlags) => {
+      const spec = o.tokenizer;
+      const recount = parseRecount(o.recount, spec !== undefined);
+      const layout = parseLayout(o.passageHeader, o.passageSeparator);
+      const progress = createProgress(io.stderr, o.quiet || o.json);
       let tokenizer: TokenCounter | undefined;
       if (spec !== undefined && recount !== "none") tokenizer = await resolveTokenizer(spec);
       const summaries: VerifySummary[] = [];
@@ -82,7 +92,7 @@ export function registerVerify(
             recount,
             layout,
             ...(tokenizer ? { tokenizer } : {}),
-            ...(o.chatTemplate === undefined ? {} : { chatTemplate: o.chatTemplate as string }),
+            ...(o.chatTemplate === undefined ? {} : { chatTemplate: o.chatTemplate }),
             onProgress: (p) => progress.update(p.bytes),
           });
           progress.stop();
@@ -95,7 +105,7 @@ export function registerVerify(
       }
       const failed = summaries.reduce((n, s) => n + s.failed, 0);
       const lines = summaries.reduce((n, s) => n + s.lines, 0);
-      if (o.json) io.stdout.write(`${JSON.stringify({ lines, failed, files: summaries }, null, 2)}\n`);
+      if (o.json) printJson({ lines, failed, files: summaries }, io.stdout);
       else if (summaries.length > 1) io.stdout.write(`total: ${lines - failed}/${lines} records passed\n`);
       if (failed > 0) throw new VerificationFailedError(`${failed} of ${lines} records failed verification`);
     });

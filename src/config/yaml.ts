@@ -5,6 +5,12 @@ import { LineCounter, parseDocument } from "yaml";
 import { ConfigError } from "../errors.js";
 import type { ConfigPath, ConfigProblem, ConfigProblemsError } from "./problems.js";
 
+/**
+ * Most alias expansions a config may make: far more than any real config repeats an anchor, far fewer than
+ * a "billion laughs" document needs to exhaust memory (each level multiplies the expansions).
+ */
+export const MAX_ALIAS_COUNT = 100;
+
 /** Where a config file came from: its path and the SHA-256 of its bytes. */
 export interface ConfigSource {
   path: string;
@@ -55,8 +61,26 @@ export async function loadYamlConfig<T>(path: string, loader: YamlConfigLoader<T
     }
     return undefined;
   };
+  let raw: unknown;
   try {
-    return await loader.resolve(doc.toJS(), {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    // The yaml package refuses a document whose aliases expand too often (a "billion laughs").
+    const message = (e as Error).message;
+    throw new loader.error(
+      [
+        {
+          path: [],
+          message: /alias/i.test(message)
+            ? `YAML aliases: the anchors expand more often than the limit of ${MAX_ALIAS_COUNT} allows (a "billion laughs" document?); write the repeated values out instead`
+            : `YAML: ${message}`,
+        },
+      ],
+      path,
+    );
+  }
+  try {
+    return await loader.resolve(raw, {
       baseDir: dirname(path),
       source: { path, sha256: createHash("sha256").update(bytes).digest("hex") },
     });

@@ -42,6 +42,20 @@ export class FieldReader {
     throw this.mismatch(field, "a string", value);
   }
 
+  /** A string with something besides whitespace in it (a question, an answer): blank text is an error. */
+  text(value: unknown, field: string): string {
+    const text = this.string(value, field);
+    if (text.trim() !== "") return text;
+    throw this.error(field, `expected a non-blank text, got ${quoteValue(text)}`);
+  }
+
+  /** A non-empty array of {@link text}s (the answers); elements are reported as `field[i]`. */
+  texts(value: unknown, field: string, what = "answer"): string[] {
+    const items = this.array(value, field);
+    if (items.length === 0) throw this.error(field, `expected at least one ${what}, got an empty array`);
+    return items.map((item, i) => this.text(item, `${field}[${i}]`));
+  }
+
   boolean(value: unknown, field: string): boolean {
     if (typeof value === "boolean") return value;
     throw this.mismatch(field, "a boolean", value);

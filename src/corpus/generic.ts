@@ -14,16 +14,16 @@ import type { SourceItem } from "./source-qa.js";
  * `aliases`, `hops` and each document's `title` are optional. A document is `"{title}\n{text}"`, or `text`
  * alone when the title is missing or empty. `supporting` holds 0-based indices into `documents`; `hops`
  * defaults to the number of supporting documents. Unlike the public formats, nothing is skipped: an empty
- * document, an empty answer list or a record without supporting documents is an error.
+ * document, a blank question, an empty answer list, a blank answer or a record without supporting documents
+ * is an error.
  */
 export function parseGenericRecord(raw: RawRecord): SourceItem {
   const reader = new FieldReader(raw.place);
   const record = reader.object(raw.value);
   const id = reader.string(record.id, "id");
   const fields = reader.withId(id);
-  const question = fields.string(record.question, "question");
-  const answers = fields.strings(record.answers, "answers");
-  if (answers.length === 0) throw fields.error("answers", "expected at least one answer, got an empty array");
+  const question = fields.text(record.question, "question");
+  const answers = fields.texts(record.answers, "answers");
   const aliases = record.aliases === undefined ? [] : fields.strings(record.aliases, "aliases");
 
   const texts = fields.array(record.documents, "documents").map((entry, i) => {
@@ -58,9 +58,10 @@ export function parseGenericRecord(raw: RawRecord): SourceItem {
       question,
       answers,
       aliases,
-      documents: texts.map((text, i) => ({ text, gold: gold.has(i) })),
+      documents: texts.map((text, i) => ({ text, gold: gold.has(i), field: `documents[${i}]` })),
       emptyParagraphs: 0,
       ...(hops !== undefined ? { hops } : {}),
     },
+    place: fields.place,
   };
 }

@@ -1,5 +1,6 @@
 import { createReadStream } from "node:fs";
 import { InputError } from "../errors.js";
+import { type BytePosition, decodeUtf8 } from "../io/lines.js";
 import type { RawRecord } from "./raw-record.js";
 
 /** Options of {@link readJsonArray}. */
@@ -32,8 +33,9 @@ const CLOSE_BRACKET = 0x5d;
  *
  * A small scanner walks the bytes, tracking only string, escape and nesting state, cuts out each top-level
  * element and `JSON.parse`s it alone. That is several times faster than a token-level streaming parser and
- * gives each record's start line. Malformed elements, stray bytes between elements and truncated files are
- * {@link InputError}s naming the line and record number.
+ * gives each record's start line. Each element's bytes are decoded strictly. Malformed elements, invalid
+ * UTF-8 (with its byte offset), stray bytes between elements and truncated files are {@link InputError}s
+ * naming the line and record number.
  */
 export async function* readJsonArray(
   path: string,
@@ -47,10 +49,20 @@ export async function* readJsonArray(
   let escaped = false;
   let records = 0;
   let recordLine = 0;
+  /** Byte offsets in the file: the current record's first byte, the current line's and the chunk's. */
+  let recordOffset = 0;
+  let lineOffset = 0;
+  let recordLineOffset = 0;
+  let chunkOffset = 0;
   let pieces: Buffer[] = [];
   let firstChunk = true;
 
   const fail = (message: string): InputError => new InputError(message, { file: path, line });
+  const recordAt = (): BytePosition => ({
+    line: recordLine,
+    offset: recordOffset,
+    column: recordOffset - recordLineOffset,
+  });
 
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     const n = chunk.length;
@@ -89,12 +101,14 @@ export async function* readJsonArray(
           const c = chunk[i++];
           if (c === QUOTE) inString = true;
           else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
-          else if (c === NEWLINE) line++;
-          else if ((c === CLOSE_BRACE || c === CLOSE_BRACKET) && --depth > 0) continue;
+          else if (c === NEWLINE) {
+            line++;
+            lineOffset = chunkOffset + i;
+          } else if ((c === CLOSE_BRACE || c === CLOSE_BRACKET) && --depth > 0) continue;
           if (depth > 0 || inString) continue;
         }
         // The element ended just before i.
-        yield parseElement(takeBytes(pieces, chunk, start, i), path, records, recordLine);
+        yield parseElement(takeBytes(pieces, chunk, start, i), path, records, recordAt());
         pieces = [];
         start = -1;
         state = AFTER_VALUE;
@@ -104,7 +118,7 @@ export async function* readJsonArray(
       const c = chunk[i] as number;
       if (state === IN_SCALAR) {
         if (isWhitespace(c) || c === COMMA || c === CLOSE_BRACKET) {
-          yield parseElement(takeBytes(pieces, chunk, start, i), path, records, recordLine);
+          yield parseElement(takeBytes(pieces, chunk, start, i), path, records, recordAt());
           pieces = [];
           start = -1;
           state = AFTER_VALUE;
@@ -114,7 +128,10 @@ export async function* readJsonArray(
         continue;
       }
       if (isWhitespace(c)) {
-        if (c === NEWLINE) line++;
+        if (c === NEWLINE) {
+          line++;
+          lineOffset = chunkOffset + i + 1;
+        }
         i++;
         continue;
       }
@@ -136,6 +153,8 @@ export async function* readJsonArray(
           }
           records++;
           recordLine = line;
+          recordOffset = chunkOffset + i;
+          recordLineOffset = lineOffset;
           start = i++;
           if (c === OPEN_BRACE || c === OPEN_BRACKET) {
             depth = 1;
@@ -159,6 +178,7 @@ export async function* readJsonArray(
       }
     }
     if (start >= 0) pieces.push(chunk.subarray(start));
+    chunkOffset += n;
   }
 
   if (state === BEFORE_ARRAY) throw new InputError("file is empty", { file: path });
@@ -171,15 +191,17 @@ export async function* readJsonArray(
   }
 }
 
-/** The element's bytes: earlier chunks' pieces plus `chunk[start, end)`, decoded as UTF-8. */
-function takeBytes(pieces: Buffer[], chunk: Buffer, start: number, end: number): string {
-  if (pieces.length === 0) return chunk.toString("utf8", start, end);
+/** The element's bytes: earlier chunks' pieces plus `chunk[start, end)`. */
+function takeBytes(pieces: Buffer[], chunk: Buffer, start: number, end: number): Buffer {
+  if (pieces.length === 0) return chunk.subarray(start, end);
   pieces.push(chunk.subarray(start, end));
-  return Buffer.concat(pieces).toString("utf8");
+  return Buffer.concat(pieces);
 }
 
-function parseElement(text: string, path: string, record: number, line: number): RawRecord {
-  const place = { file: path, line, record };
+/** One element: its bytes decoded strictly as UTF-8 (`at`: where they start), then parsed. */
+function parseElement(bytes: Buffer, path: string, record: number, at: BytePosition): RawRecord {
+  const place = { file: path, line: at.line, record };
+  const text = decodeUtf8(bytes, { ...at, place: { file: path, record } });
   try {
     return { value: JSON.parse(text), index: record - 1, place };
   } catch (error) {

@@ -7,8 +7,9 @@ import type { SourceDocument, SourceItem } from "./source-qa.js";
  * One MuSiQue record: `id`, `question`, `answer`, `answer_aliases`, `answerable` and `paragraphs` as
  * `[{title, paragraph_text, is_supporting}, …]`, each paragraph giving the document `"{title}\n{text}"`.
  *
- * Only answerable records are kept (`answerable: false` → skipped as `unanswerable`; the field is absent from
- * the `_ans_` files, whose records are all answerable). Gold paragraphs are those with `is_supporting: true`.
+ * Only answerable records are kept (`answerable: false` → dropped as `unanswerable`, an expected filter:
+ * MuSiQue-Full pairs every question with an unanswerable twin of the same id; the field is absent from the
+ * `_ans_` files, whose records are all answerable). A blank question or answer is an error. Gold paragraphs are those with `is_supporting: true`.
  * The hop count comes from the id prefix (`2hop__…` → 2, `3hop1__…` → 3, `4hop2__…` → 4); an id without
  * that prefix falls back to the number of gold documents.
  */
@@ -17,9 +18,11 @@ export function parseMusiqueRecord(raw: RawRecord): SourceItem {
   const record = reader.object(raw.value);
   const id = reader.string(record.id, "id");
   const fields = reader.withId(id);
-  if (fields.optionalBoolean(record.answerable, "answerable") === false) return { skip: "unanswerable" };
-  const question = fields.string(record.question, "question");
-  const answer = fields.string(record.answer, "answer");
+  const place = fields.place;
+  if (fields.optionalBoolean(record.answerable, "answerable") === false)
+    return { skip: "unanswerable", place };
+  const question = fields.text(record.question, "question");
+  const answer = fields.text(record.answer, "answer");
   const aliases =
     record.answer_aliases === undefined ? [] : fields.strings(record.answer_aliases, "answer_aliases");
 
@@ -32,7 +35,7 @@ export function parseMusiqueRecord(raw: RawRecord): SourceItem {
     const gold = fields.boolean(paragraph.is_supporting, `paragraphs[${i}].is_supporting`);
     const text = documentString(title, body);
     if (text === "") emptyParagraphs++;
-    else documents.push({ text, gold });
+    else documents.push({ text, gold, field: `paragraphs[${i}]` });
   });
 
   const hops = /^(\d+)hop/.exec(id)?.[1];
@@ -46,5 +49,6 @@ export function parseMusiqueRecord(raw: RawRecord): SourceItem {
       emptyParagraphs,
       ...(hops !== undefined ? { hops: Number(hops) } : {}),
     },
+    place,
   };
 }

@@ -2,6 +2,7 @@ import { createReadStream } from "node:fs";
 import { pipeline } from "node:stream";
 import { parser, type Token } from "stream-json/parser.js";
 import { InputError } from "../errors.js";
+import { decodeUtf8Chunks } from "../io/lines.js";
 
 /** Where the first record sits: inside a top-level array, or as the first top-level object. */
 export type Container = "array" | "object";
@@ -28,6 +29,7 @@ export async function probeFirstRecord(
   let key: string | undefined;
   const tokens = pipeline(
     createReadStream(path, { highWaterMark: 64 * 1024 }),
+    (bytes: AsyncIterable<Uint8Array>) => decodeUtf8Chunks(bytes, { file: path }),
     parser.asStream({ jsonStreaming: true, streamValues: false }),
     () => {},
   );
@@ -70,6 +72,7 @@ export async function probeFirstRecord(
       }
     }
   } catch (error) {
+    if (error instanceof InputError) throw error;
     const message = `not valid JSON near the start of the file: ${(error as Error).message}`;
     throw new InputError(message, { file: path }, { cause: error });
   } finally {

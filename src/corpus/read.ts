@@ -1,5 +1,10 @@
 import { ConfigError, InputError } from "../errors.js";
-import { CorpusBuilder } from "./corpus-builder.js";
+import {
+  CorpusBuilder,
+  DEFAULT_MAX_DOCUMENT_BYTES,
+  DUPLICATE_ID_MODES,
+  type DuplicateIds,
+} from "./corpus-builder.js";
 import { detectFormat } from "./detect.js";
 import { parseGenericRecord } from "./generic.js";
 import { parseHotpotQaRecord } from "./hotpotqa.js";
@@ -12,6 +17,7 @@ import { parseSquadArticle, readSquadArticles } from "./squad.js";
 import { parseTwoWikiRecord } from "./twowiki.js";
 import { type Corpus, FORMAT_NAMES, type FormatName } from "./types.js";
 
+export { DEFAULT_MAX_DOCUMENT_BYTES, DUPLICATE_ID_MODES, type DuplicateIds } from "./corpus-builder.js";
 export { detectFormat } from "./detect.js";
 export { corpusFingerprint } from "./fingerprint.js";
 export { readIdList } from "./id-list.js";
@@ -20,8 +26,15 @@ export { readIdList } from "./id-list.js";
 export interface ReadCorpusOptions {
   /** The source format. @default detected from the file's content (see {@link detectFormat}) */
   format?: FormatName;
-  /** Called with the number of source questions read so far (kept or skipped): every 10,000, and at the end. */
+  /** Called with the number of source questions read so far (kept or dropped): every 10,000, and at the end. */
   onProgress?: (recordsRead: number) => void;
+  /**
+   * A question id used twice in the file (among the questions kept): `error` (an {@link InputError} naming
+   * both places) or `keep-first` (the others are dropped as `duplicate_id`). @default "error"
+   */
+  duplicateIds?: DuplicateIds;
+  /** The largest document accepted; a larger one is an {@link InputError}. @unit bytes @default 4194304 (4 MiB) */
+  maxDocumentBytes?: number;
 }
 
 const PROGRESS_EVERY = 10_000;
@@ -36,17 +49,31 @@ const RECORD_PARSERS: Record<Exclude<FormatName, "squad">, (raw: RawRecord) => S
 
 /**
  * Reads a whole QA data set into a deduplicated {@link Corpus}, streaming the file (JSON arrays larger than a
- * V8 string are fine). Bad input is an {@link InputError} naming the file, line or record, id and field; an
- * unknown `format` is a {@link ConfigError}.
+ * V8 string are fine). Bad input (invalid UTF-8, malformed JSON, a wrongly typed field, a blank question or
+ * answer, a repeated id, a document over the size limit) is an {@link InputError} naming the file, line or
+ * record, id and field; records the data set marks as unusable are dropped and counted in `Corpus.dropped`.
+ * An unknown `format` or a bad option is a {@link ConfigError}.
  */
 export async function readCorpus(path: string, options: ReadCorpusOptions = {}): Promise<Corpus> {
   const { onProgress } = options;
   if (options.format !== undefined && !FORMAT_NAMES.includes(options.format)) {
     throw new ConfigError(`unknown format "${options.format}"; known formats: ${FORMAT_NAMES.join(", ")}`);
   }
+  const duplicateIds = options.duplicateIds ?? "error";
+  if (!DUPLICATE_ID_MODES.includes(duplicateIds)) {
+    throw new ConfigError(
+      `unknown duplicate id mode ${JSON.stringify(duplicateIds)}; use ${DUPLICATE_ID_MODES.join(" or ")}`,
+    );
+  }
+  const maxDocumentBytes = options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+  if (!Number.isSafeInteger(maxDocumentBytes) || maxDocumentBytes < 1) {
+    throw new ConfigError(
+      `the document size limit must be a positive number of bytes, got ${maxDocumentBytes}`,
+    );
+  }
   if ((await firstSignificantByte(path)) === undefined) throw new InputError("file is empty", { file: path });
   const format = options.format ?? (await detectFormat(path));
-  const builder = new CorpusBuilder(format, path);
+  const builder = new CorpusBuilder(format, path, { duplicateIds, maxDocumentBytes });
   for await (const item of sourceItems(path, format)) {
     builder.add(item);
     if (onProgress !== undefined && builder.recordsRead % PROGRESS_EVERY === 0) {

@@ -3,19 +3,22 @@
  * values, no document ids yet. {@link CorpusBuilder} turns these into `QaRecord`s.
  */
 
-/** Why a source question was left out; each reason is counted in `Corpus.skipped`. */
-export type SkipReason =
-  | "unanswerable"
-  | "impossible"
-  | "no_supporting"
-  | "empty_paragraph"
-  | "unknown_supporting_title";
+import type { Place } from "../errors.js";
+import type { DropReason } from "./types.js";
+
+/**
+ * What `Corpus.skipped` counts: every {@link DropReason} (records), and `empty_paragraph` (paragraphs left out
+ * of a kept record because they had no text).
+ */
+export type SkipReason = DropReason | "empty_paragraph";
 
 /** One of a question's own paragraphs, already rendered as a document string (never empty). */
 export interface SourceDocument {
   text: string;
   /** A supporting (gold) paragraph. */
   gold: boolean;
+  /** Where in the record it came from, e.g. `context[3]`, for messages. */
+  field: string;
 }
 
 export interface SourceQa {
@@ -32,5 +35,8 @@ export interface SourceQa {
   meta?: Record<string, string>;
 }
 
-/** A reader's verdict on one source question: kept (with its content) or skipped (with the reason). */
-export type SourceItem = { qa: SourceQa } | { skip: SkipReason };
+/**
+ * A reader's verdict on one source question: kept (with its content) or dropped (with the reason), and where
+ * the question is (file, line or record, id; SQuAD: the question's field path).
+ */
+export type SourceItem = { qa: SourceQa; place: Place } | { skip: DropReason; place: Place };

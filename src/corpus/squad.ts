@@ -4,6 +4,7 @@ import { pick } from "stream-json/filters/pick.js";
 import { parser } from "stream-json/parser.js";
 import { streamArray } from "stream-json/streamers/stream-array.js";
 import { InputError } from "../errors.js";
+import { decodeUtf8Chunks } from "../io/lines.js";
 import { documentString } from "./document.js";
 import { FieldReader } from "./fields.js";
 import type { RawRecord } from "./raw-record.js";
@@ -11,12 +12,14 @@ import type { SourceItem } from "./source-qa.js";
 
 /**
  * The articles of a SQuAD file (`{"version": …, "data": [article, …]}`), streamed one at a time with
- * stream-json. Each record's `index` is the article's index in `data`.
+ * stream-json. Each record's `index` is the article's index in `data`. The bytes are decoded strictly
+ * (invalid UTF-8 is an {@link InputError} naming the line and byte offset).
  */
 export async function* readSquadArticles(path: string): AsyncGenerator<RawRecord> {
   let dataKind: string | undefined;
   const articles = pipeline(
     createReadStream(path),
+    (bytes: AsyncIterable<Uint8Array>) => decodeUtf8Chunks(bytes, { file: path }),
     parser.asStream(),
     pick.asStream({
       filter: (stack, token) => {
@@ -51,7 +54,8 @@ export async function* readSquadArticles(path: string): AsyncGenerator<RawRecord
 /**
  * The questions of one SQuAD article (v1.1 or v2.0). Each question's only document, and its gold document,
  * is its paragraph's `context` (no title). `answers` are the distinct answer texts in order. Questions marked
- * `is_impossible: true` (v2.0) are skipped as `impossible`; v1.1 has no such field.
+ * `is_impossible: true` (v2.0) are dropped as `impossible`; v1.1 has no such field. A blank question or
+ * answer is an error. Each question's place is its field path, `data[i].paragraphs[j].qas[k]`.
  */
 export function parseSquadArticle(raw: RawRecord): SourceItem[] {
   const reader = new FieldReader(raw.place);
@@ -61,22 +65,21 @@ export function parseSquadArticle(raw: RawRecord): SourceItem[] {
   reader.array(article.paragraphs, `${at}.paragraphs`).forEach((entry, i) => {
     const paragraphAt = `${at}.paragraphs[${i}]`;
     const paragraph = reader.object(entry, paragraphAt);
-    const text = documentString("", reader.string(paragraph.context, `${paragraphAt}.context`));
+    const contextAt = `${paragraphAt}.context`;
+    const text = documentString("", reader.string(paragraph.context, contextAt));
     reader.array(paragraph.qas, `${paragraphAt}.qas`).forEach((qaEntry, j) => {
       const qaAt = `${paragraphAt}.qas[${j}]`;
       const qa = reader.object(qaEntry, qaAt);
       const id = reader.string(qa.id, `${qaAt}.id`);
       const fields = reader.withId(id);
+      const place = { ...fields.place, field: qaAt };
       if (fields.optionalBoolean(qa.is_impossible, `${qaAt}.is_impossible`) === true) {
-        items.push({ skip: "impossible" });
+        items.push({ skip: "impossible", place });
         return;
       }
-      const question = fields.string(qa.question, `${qaAt}.question`);
+      const question = fields.text(qa.question, `${qaAt}.question`);
       const answers = fields.array(qa.answers, `${qaAt}.answers`).map((answer, k) => {
-        return fields.string(
-          fields.object(answer, `${qaAt}.answers[${k}]`).text,
-          `${qaAt}.answers[${k}].text`,
-        );
+        return fields.text(fields.object(answer, `${qaAt}.answers[${k}]`).text, `${qaAt}.answers[${k}].text`);
       });
       if (answers.length === 0) {
         throw fields.error(
@@ -90,9 +93,10 @@ export function parseSquadArticle(raw: RawRecord): SourceItem[] {
           question,
           answers: [...new Set(answers)],
           aliases: [],
-          documents: text === "" ? [] : [{ text, gold: true }],
+          documents: text === "" ? [] : [{ text, gold: true, field: contextAt }],
           emptyParagraphs: text === "" ? 1 : 0,
         },
+        place,
       });
     });
   });

@@ -8,8 +8,9 @@ import type { SourceDocument, SourceItem } from "./source-qa.js";
  * `context` as `[[title, [sentence, …]], …]` and `supporting_facts` as `[[title, sentence index], …]`.
  *
  * A paragraph is gold when a supporting fact names its title exactly (the original matched titles as
- * substrings of whole documents, which gave false positives). A supporting title that is not a context
- * title is an error. `type` and `level` are kept as `meta` when present.
+ * substrings of whole documents, which gave false positives). A record whose supporting facts name a title
+ * that is not a context title is dropped as `unknown_supporting_title` (counted, with its place). A blank
+ * question or answer is an error. `type` and `level` are kept as `meta` when present.
  *
  * @param join how the format joins a paragraph's sentences into its text.
  */
@@ -18,14 +19,15 @@ export function parseTitleContextRecord(raw: RawRecord, join: (sentences: string
   const record = reader.object(raw.value);
   const id = reader.string(record._id, "_id");
   const fields = reader.withId(id);
-  const question = fields.string(record.question, "question");
-  const answer = fields.string(record.answer, "answer");
+  const place = fields.place;
+  const question = fields.text(record.question, "question");
+  const answer = fields.text(record.answer, "answer");
 
   const paragraphs = fields.array(record.context, "context").map((entry, i) => {
     const pair = fields.array(entry, `context[${i}]`);
     const title = fields.string(pair[0], `context[${i}][0]`);
     const sentences = fields.strings(pair[1], `context[${i}][1]`);
-    return { title, text: documentString(title, join(sentences)) };
+    return { title, text: documentString(title, join(sentences)), field: `context[${i}]` };
   });
   const titles = new Set(paragraphs.map((paragraph) => paragraph.title));
 
@@ -36,13 +38,13 @@ export function parseTitleContextRecord(raw: RawRecord, join: (sentences: string
     if (titles.has(title)) supporting.add(title);
     else unknownTitle = true;
   });
-  if (unknownTitle) return { skip: "unknown_supporting_title" };
+  if (unknownTitle) return { skip: "unknown_supporting_title", place };
 
   const documents: SourceDocument[] = [];
   let emptyParagraphs = 0;
-  for (const { title, text } of paragraphs) {
+  for (const { title, text, field } of paragraphs) {
     if (text === "") emptyParagraphs++;
-    else documents.push({ text, gold: supporting.has(title) });
+    else documents.push({ text, gold: supporting.has(title), field });
   }
 
   const meta: Record<string, string> = {};
@@ -61,5 +63,6 @@ export function parseTitleContextRecord(raw: RawRecord, join: (sentences: string
       emptyParagraphs,
       ...(type !== undefined || level !== undefined ? { meta } : {}),
     },
+    place,
   };
 }

@@ -1,3 +1,5 @@
+import type { Place } from "../errors.js";
+
 /** Source formats the readers understand. */
 export type FormatName = "hotpotqa" | "musique" | "2wikimqa" | "squad" | "jsonl";
 
@@ -36,4 +38,34 @@ export interface Corpus {
   qas: QaRecord[];
   /** Counts of records skipped while reading, by reason (e.g. `unanswerable`), for the run summary. */
   skipped: Record<string, number>;
+  /**
+   * The source records left out of `qas`, by reason in the order each reason first occurred, with where the
+   * first few of them are: what a run reports as "dropped N: reason". Empty when every record was kept.
+   */
+  dropped: DroppedRecords[];
+}
+
+/**
+ * Why a source record was left out of a corpus. `unanswerable` (MuSiQue's `answerable: false` twins) and
+ * `impossible` (SQuAD v2) are the data set's own markings, an expected filter; `no_supporting` (no
+ * supporting paragraph with text) and `unknown_supporting_title` (a supporting fact names a title the
+ * record's context lacks) are records that cannot be used; `duplicate_id` is a repeated question id kept out
+ * with `duplicateIds: "keep-first"`.
+ */
+export type DropReason =
+  | "unanswerable"
+  | "impossible"
+  | "no_supporting"
+  | "unknown_supporting_title"
+  | "duplicate_id";
+
+/** How many places of dropped records a {@link DroppedRecords} keeps per reason. */
+export const DROPPED_PLACES_KEPT = 5;
+
+/** The records of a corpus dropped for one reason. */
+export interface DroppedRecords {
+  reason: DropReason;
+  count: number;
+  /** Where the first {@link DROPPED_PLACES_KEPT} of them are: file, line or record, id. */
+  places: Place[];
 }

@@ -1,6 +1,7 @@
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigError } from "../errors.js";
+import { redactUrl } from "../net/redact.js";
 import { DownloadError, rootMessage } from "./download-error.js";
 import { extractZip } from "./extract-zip.js";
 import { type DownloadProgress, fetchResumable } from "./resumable-fetch.js";
@@ -12,6 +13,9 @@ import {
   mirrorUrl,
   type ZipSource,
 } from "./sources.js";
+
+/** The defaults {@link downloadDataset} fills in. */
+export const DOWNLOAD_DEFAULTS = { retries: 3 } as const;
 
 export interface DownloadOptions {
   /** Data directory; each data set gets its own folder inside (`<dataDir>/hotpotqa/…`). */
@@ -71,10 +75,10 @@ function resolveOptions(name: string, options: DownloadOptions): ResolvedDownloa
   if (!options.dataDir) throw new ConfigError("downloadDataset: dataDir must be a non-empty path.");
   if (options.urlOverride !== undefined && !URL.canParse(options.urlOverride)) {
     throw new ConfigError(
-      `Cannot use "${options.urlOverride}" as a download URL: it is not an absolute URL.`,
+      `Cannot use "${redactUrl(options.urlOverride)}" as a download URL: it is not an absolute URL.`,
     );
   }
-  const retries = options.retries ?? 3;
+  const retries = options.retries ?? DOWNLOAD_DEFAULTS.retries;
   if (!Number.isInteger(retries) || retries < 0) {
     throw new ConfigError(`downloadDataset: retries must be a whole number ≥ 0, got ${retries}.`);
   }

@@ -1,4 +1,5 @@
 import { RemoteError } from "../errors.js";
+import { redactText, redactUrl } from "../net/redact.js";
 import type { RequestFailure } from "../net/retry.js";
 
 /** Why a download failed; the retry policy and the CLI branch on it. */
@@ -16,7 +17,10 @@ export type DownloadFailure =
   /** Any other failure of the request (TLS, protocol). */
   | "other";
 
-/** A failed data set download; `reason` says which kind. */
+/**
+ * A failed data set download; `reason` says which kind. Its message and `url` have the URL's credentials and
+ * secret query values redacted (`https://user:***@host/…`), whoever built them.
+ */
 export class DownloadError extends RemoteError {
   override name = "DownloadError";
   readonly reason: DownloadFailure;
@@ -28,7 +32,7 @@ export class DownloadError extends RemoteError {
     details: { url: string; reason: DownloadFailure; status?: number; retryAfter?: string },
     options?: { cause?: unknown },
   ) {
-    super(message, details.url, details.status, options);
+    super(redactText(message), redactUrl(details.url), details.status, options);
     this.reason = details.reason;
     this.retryAfter = details.retryAfter;
   }
@@ -82,11 +86,14 @@ export function classifyNetworkError(error: unknown): "unreachable" | "dropped" 
   return "other";
 }
 
-/** The innermost message of an error's `cause` chain, without a final period, for use inside a sentence. */
+/**
+ * The innermost message of an error's `cause` chain, without a final period, for use inside a sentence; URLs
+ * in it redacted (a `fetch` error may quote the URL it was given).
+ */
 export function rootMessage(error: unknown): string {
   let e: unknown = error;
   for (let depth = 0; depth < 8 && e instanceof Error && e.cause !== undefined; depth++) e = e.cause;
-  return (e instanceof Error ? e.message : String(e)).replace(/\.+$/, "");
+  return redactText((e instanceof Error ? e.message : String(e)).replace(/\.+$/, ""));
 }
 
 function errorCodes(error: unknown): string[] {

@@ -35,6 +35,7 @@ import {
 } from "../config/problems.js";
 import { type ConfigSource, loadYamlConfig } from "../config/yaml.js";
 import { FORMAT_NAMES, type FormatName } from "../corpus/types.js";
+import { pathPartProblem } from "../io/paths.js";
 import { canonicalJson, sha256Text } from "../pipeline/hash.js";
 import {
   PLAIN_DEFAULTS,
@@ -236,6 +237,42 @@ export interface GrowRule {
 }
 
 export const GROW_RULES: readonly GrowRule[] = [
+  {
+    name: "dataset-names-are-folder-names",
+    check: (f) =>
+      (f.datasets ?? []).flatMap((d, i) => {
+        const problem = pathPartProblem(d.name);
+        return problem === undefined
+          ? []
+          : [
+              {
+                path: ["datasets", i, "name"],
+                message: `data set name ${JSON.stringify(d.name)} cannot be a folder name: ${problem}`,
+              },
+            ];
+      }),
+  },
+  {
+    name: "model-tag-is-a-file-name-part",
+    check: (f, invalid) => {
+      if (invalid.has("sft") || invalid.has("rollout")) return [];
+      const given = f.sft?.model_tag;
+      const tag = given ?? f.rollout?.model.replaceAll("/", "_");
+      const problem = tag === undefined ? undefined : pathPartProblem(tag);
+      if (problem === undefined) return [];
+      return [
+        given !== undefined
+          ? {
+              path: ["sft", "model_tag"],
+              message: `${JSON.stringify(given)} cannot be part of a file name: ${problem}`,
+            }
+          : {
+              path: ["rollout", "model"],
+              message: `${JSON.stringify(f.rollout?.model)} cannot name the SFT files (as ${JSON.stringify(tag)}): ${problem}; set sft.model_tag`,
+            },
+      ];
+    },
+  },
   {
     name: "unique-dataset-names",
     check: (f) =>

@@ -5,7 +5,8 @@
  * (atomically) before the next starts, so an interrupted run resumes where it stopped.
  */
 import { join, relative } from "node:path";
-import { ConfigError, KeychainError } from "../errors.js";
+import { ConfigError, KeychainError, type LockedError } from "../errors.js";
+import { withLock } from "../io/lock.js";
 import { CorpusMemo } from "../run/corpus-memo.js";
 import { fileExists } from "../stages/stage-files.js";
 import { type CellContext, CellFailure } from "./cell-context.js";
@@ -47,9 +48,22 @@ export class GrowIncompleteError extends KeychainError {
  * Run or resume a grow, data set by data set and length by length (so windows are allocated in the same order
  * whether or not the run was interrupted). A cell that runs out of rounds or questions is marked failed and
  * returned in `failed` while the others go on; a changed config, bad input, a server error or an abort is
- * thrown, the manifest keeping everything finished before it.
+ * thrown, the manifest keeping everything finished before it (the cell marked failed with the error, or left
+ * in progress when interrupted). The out folder's lock (`{out}/grow.lock`) is held throughout: a second run on
+ * it is refused with a {@link LockedError}.
  */
 export async function runGrow(config: GrowConfig, deps: GrowDeps): Promise<GrowResult> {
+  // One run per out folder: two would allocate the same windows and write the same files.
+  const what = `the grow output folder "${config.out}"`;
+  return withLock(growLockPath(config.out), { what }, () => growLocked(config, deps));
+}
+
+/** The lock file of a grow output folder: `{out}/grow.lock`. */
+export function growLockPath(out: string): string {
+  return join(out, "grow.lock");
+}
+
+async function growLocked(config: GrowConfig, deps: GrowDeps): Promise<GrowResult> {
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
   const emit = deps.onEvent ?? (() => {});
   const path = manifestPathOf(config.out);
@@ -150,9 +164,13 @@ export async function runGrow(config: GrowConfig, deps: GrowDeps): Promise<GrowR
           c.status = "failed";
           c.error = e.message;
         } else {
-          // Interrupted or a hard error: the manifest keeps what finished; the next run resumes.
-          c.error = (e as Error).message;
-          await save();
+          // Interrupted (the cell stays in progress, "stopped") or a hard error (failed, at the stage that
+          // failed); either way the manifest keeps what finished and the next run resumes the cell.
+          const message = e instanceof Error ? e.message : String(e);
+          if (!deps.signal?.aborted) c.status = "failed";
+          c.error = c.stage === null ? message : `${c.stage}: ${message}`;
+          c.updated_at = now();
+          await saveAfterFailure(save, e);
           throw e;
         }
       }
@@ -163,4 +181,17 @@ export async function runGrow(config: GrowConfig, deps: GrowDeps): Promise<GrowR
   }
   const failed = manifest.cells.filter((c) => c.status === "failed");
   return { manifestPath: path, manifest, failed };
+}
+
+/**
+ * Write the manifest after `error` stopped the run. When that write fails too (the disk that failed is full),
+ * `error` is still the one reported; the manifest's failure is added to its message.
+ */
+async function saveAfterFailure(save: () => Promise<void>, error: unknown): Promise<void> {
+  try {
+    await save();
+  } catch (saveError) {
+    if (error instanceof Error && saveError !== error)
+      error.message += ` (the manifest could not be updated either: ${(saveError as Error).message})`;
+  }
 }

@@ -2,20 +2,67 @@
  * The only atomic writer: every output file is written under a temporary name beside it and renamed into place
  * once complete. A failed write of any kind (full disk, I/O error, no permission, a folder in the way) rejects
  * at once with a {@link WriteError} naming the final file and the cause, and the temporary file is removed.
- * Temporary files that exist are registered, so a signal handler can remove them ({@link removeLiveTempFilesSync}).
+ * Temporary files that exist are registered, so a signal handler can remove them ({@link removeLiveTempFilesSync});
+ * those a killed process left (`kill -9`) are removed by the next write of the same file (see {@link AtomicFile.open}).
  */
 import { randomBytes } from "node:crypto";
 import { createWriteStream, rmSync } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
-import { dirname } from "node:path";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
-import { getSystemErrorMap } from "node:util";
-import { WriteError } from "../errors.js";
+import { systemErrorText, WriteError } from "../errors.js";
 
-/** A fresh temporary name beside `path` (same folder, so the final rename is atomic). */
+/**
+ * A fresh temporary name beside `path` (same folder, so the final rename is atomic):
+ * `<path>.<pid>.<8 hex digits>.tmp`. The pid tells a later write whether the writer still runs.
+ */
 export function tempPathFor(path: string): string {
   return `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+}
+
+/** The pid in a temporary name of `path`'s base name (`x.jsonl` → `x.jsonl.123.0badf00d.tmp` → 123). */
+function tempPid(base: string, name: string): number | undefined {
+  if (!name.startsWith(base)) return undefined;
+  const m = /^\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name.slice(base.length));
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Whether `pid` is a running process on this host: `kill(pid, 0)` succeeds, or fails only for want of
+ * permission (another user's process). Used for stale temporary files and stale locks.
+ */
+export function isProcessRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Remove the temporary files of `path` (and of no other file) that a writer killed before it could clean up
+ * left behind (`kill -9`, power loss): those whose pid is not a running process on this host, and this
+ * process's own that it is not writing (a container restarted under the same pid). A live writer's file is
+ * never touched. Best effort: a folder that cannot be listed, or a file that cannot be removed, is left.
+ */
+async function removeStaleTempFiles(path: string): Promise<void> {
+  const folder = dirname(path);
+  const base = basename(path);
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = tempPid(base, name);
+    if (pid === undefined) continue;
+    const tmp = join(folder, name);
+    if (liveTemps.has(tmp) || (pid !== process.pid && isProcessRunning(pid))) continue;
+    await rm(tmp, { force: true }).catch(() => {});
+  }
 }
 
 /** Temporary files that may exist now: registered before they are created, removed once renamed or deleted. */
@@ -68,14 +115,14 @@ export class AtomicFile {
     this.tmpPath = tempPathFor(path);
   }
 
-  /** Create the folder and the temporary file. Fails with a {@link WriteError} (nothing left behind). */
+  /**
+   * Create the folder and the temporary file, after removing the stale temporary files of `path` that killed
+   * writers left. Fails with a {@link WriteError} (nothing left behind).
+   */
   static async open(path: string, options: AtomicFileOptions = {}): Promise<AtomicFile> {
     const f = new AtomicFile(path);
-    try {
-      await mkdir(dirname(path), { recursive: true });
-    } catch (e) {
-      throw writeErrorOf(path, e, `cannot create its folder "${dirname(path)}"`);
-    }
+    await createFolderOf(path);
+    await removeStaleTempFiles(path);
     liveTemps.add(f.tmpPath);
     try {
       const create = options.createStream ?? ((tmp: string) => createWriteStream(tmp, { flags: "wx" }));
@@ -149,7 +196,7 @@ export class AtomicFile {
 
   /** Record the first failure and start removing the temporary file. */
   private fail(e: unknown): void {
-    this.failure ??= writeErrorOf(this.path, e);
+    this.failure ??= toWriteError(this.path, e);
     void this.discard();
   }
 
@@ -225,19 +272,31 @@ function drained(s: Writable): Promise<void> {
   });
 }
 
-let systemErrors: Map<string, string> | undefined;
-
-/** `no space left on device` for `ENOSPC`: the system's text of an error code, when it is one. */
-function systemErrorText(code: string): string | undefined {
-  systemErrors ??= new Map([...getSystemErrorMap().values()]);
-  return systemErrors.get(code);
+/**
+ * Create the folder of the file `path` (and its parents); a {@link WriteError} naming the file when it cannot
+ * be made. A file where a folder should be is reported as ENOTDIR (`mkdir -p` says EEXIST).
+ */
+export async function createFolderOf(path: string): Promise<void> {
+  const folder = dirname(path);
+  try {
+    await mkdir(folder, { recursive: true });
+  } catch (e) {
+    const cause =
+      (e as NodeJS.ErrnoException).code === "EEXIST"
+        ? Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${folder}'`), {
+            code: "ENOTDIR",
+            cause: e,
+          })
+        : e;
+    throw toWriteError(path, cause, `cannot create its folder "${folder}"`);
+  }
 }
 
 /**
  * `e` as a {@link WriteError} of the final file `path` (unchanged when it is one already); `step`, when given,
  * says what failed (`cannot create its folder "out"`).
  */
-function writeErrorOf(path: string, e: unknown, step?: string): WriteError {
+export function toWriteError(path: string, e: unknown, step?: string): WriteError {
   if (e instanceof WriteError) return e;
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   const text =

@@ -6,6 +6,7 @@
 import OpenAI, { AzureOpenAI } from "openai";
 import { createLimiter } from "../async/limiter.js";
 import { ConfigError, RemoteError } from "../errors.js";
+import { redactText, redactUrl } from "../net/redact.js";
 import {
   DEFAULT_RETRY_POLICY,
   isRetryableStatus,
@@ -74,6 +75,12 @@ export interface ChatPoolOptions {
   replicaBackoff?: Partial<ReplicaBackoff>;
   /** `fetch` used by the SDK. @default globalThis.fetch */
   fetch?: typeof fetch;
+  /**
+   * The largest response body accepted (a completion, or an error body); a larger one fails the request with
+   * a {@link RemoteError} naming the URL and the limit, without being read whole. @unit bytes
+   * @default 67108864 (64 MiB)
+   */
+  maxResponseBytes?: number;
   /** Jitter source in [0, 1). @default Math.random */
   random?: () => number;
   /** Clock in ms since the epoch. @default Date.now */
@@ -90,9 +97,13 @@ export interface ResolvedChatPoolOptions {
   retry: Readonly<RetryPolicy>;
   replicaBackoff: Readonly<ReplicaBackoff>;
   fetch: typeof fetch | undefined;
+  maxResponseBytes: number;
   random: () => number;
   now: () => number;
 }
+
+/** The default of {@link ChatPoolOptions.maxResponseBytes}: 64 MiB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 export interface ChatStats {
   /** HTTP requests sent, retries included. */
@@ -120,7 +131,7 @@ export function resolveChatPoolOptions(options: ChatPoolOptions): ResolvedChatPo
   if (options.baseUrls.length === 0) problems.push("at least one base URL is needed");
   for (const url of options.baseUrls) {
     if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
-      problems.push(`base URL "${url}" is not an http(s) URL`);
+      problems.push(`base URL "${redactUrl(url)}" is not an http(s) URL`);
   }
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1)
     problems.push(`concurrency must be a positive integer, got ${options.concurrency}`);
@@ -128,6 +139,9 @@ export function resolveChatPoolOptions(options: ChatPoolOptions): ResolvedChatPo
     problems.push(`timeout must be a positive number of ms, got ${options.timeoutMs}`);
   if (!Number.isInteger(options.maxRetries) || options.maxRetries < 0)
     problems.push(`max retries must be a non-negative integer, got ${options.maxRetries}`);
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (!Number.isSafeInteger(maxResponseBytes) || maxResponseBytes < 1)
+    problems.push(`the response size limit must be a positive number of bytes, got ${maxResponseBytes}`);
   if (problems.length > 0) throw new ConfigError(`Invalid chat client options: ${problems.join("; ")}.`);
   return {
     baseUrls: options.baseUrls.map((url) => url.replace(/\/+$/, "")),
@@ -138,6 +152,7 @@ export function resolveChatPoolOptions(options: ChatPoolOptions): ResolvedChatPo
     retry: { ...DEFAULT_RETRY_POLICY, ...options.retry, maxRetries: options.maxRetries },
     replicaBackoff: { ...DEFAULT_REPLICA_BACKOFF, ...options.replicaBackoff },
     fetch: options.fetch,
+    maxResponseBytes,
     random: options.random ?? Math.random,
     now: options.now ?? Date.now,
   };
@@ -149,7 +164,7 @@ export function createChatPool(options: ChatPoolOptions): ChatPool {
     apiKey: resolved.apiKey,
     maxRetries: 0,
     timeout: resolved.timeoutMs,
-    ...(resolved.fetch ? { fetch: resolved.fetch } : {}),
+    fetch: limitResponseBody(resolved.fetch ?? globalThis.fetch, resolved.maxResponseBytes),
   };
   const clients: OpenAI[] = resolved.baseUrls.map((baseURL) =>
     resolved.azureApiVersion !== undefined
@@ -180,6 +195,9 @@ export function createChatPool(options: ChatPoolOptions): ChatPool {
         return result;
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
+        const tooLarge = responseTooLarge(error);
+        // The same request would get the same answer: no retry.
+        if (tooLarge !== undefined) throw describeTooLarge(tooLarge, error, resolved, index);
         const failure = failureOf(error);
         if (failure === undefined) throw error;
         if (isServerFault(failure)) replicas.fail(index);
@@ -268,6 +286,77 @@ function optionalText(value: unknown, position: number, field: string): string |
   return value;
 }
 
+/** A response body over the limit; `size` is the announced Content-Length when there was one. */
+class ResponseTooLargeError extends Error {
+  override name = "ResponseTooLargeError";
+  constructor(
+    readonly limit: number,
+    readonly size: number | undefined,
+  ) {
+    super(`the response body is larger than the ${limit}-byte limit`);
+  }
+}
+
+/**
+ * `fetch` whose response bodies stop at `maxBytes`: a larger announced Content-Length fails at once (the body
+ * is not read), and a body that grows past the limit fails as soon as it does. The failure is a
+ * {@link ResponseTooLargeError}, thrown by `fetch` or by reading the body.
+ */
+function limitResponseBody(inner: typeof fetch, maxBytes: number): typeof fetch {
+  return async (input, init) => {
+    const response = await inner(input, init);
+    const announced = Number(response.headers.get("content-length") ?? Number.NaN);
+    if (Number.isFinite(announced) && announced > maxBytes) {
+      await response.body?.cancel().catch(() => {});
+      throw new ResponseTooLargeError(maxBytes, announced);
+    }
+    if (response.body === null) return response;
+    let received = 0;
+    const limited = response.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          received += chunk.byteLength;
+          if (received > maxBytes) controller.error(new ResponseTooLargeError(maxBytes, undefined));
+          else controller.enqueue(chunk);
+        },
+      }),
+    );
+    const bounded = new Response(limited, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+    Object.defineProperty(bounded, "url", { value: response.url });
+    return bounded;
+  };
+}
+
+/** The {@link ResponseTooLargeError} behind `error` (the SDK wraps what `fetch` throws), if any. */
+function responseTooLarge(error: unknown): ResponseTooLargeError | undefined {
+  let e: unknown = error;
+  for (let depth = 0; depth < 8 && e instanceof Error; depth++, e = e.cause) {
+    if (e instanceof ResponseTooLargeError) return e;
+  }
+  return undefined;
+}
+
+function describeTooLarge(
+  tooLarge: ResponseTooLargeError,
+  error: unknown,
+  options: ResolvedChatPoolOptions,
+  index: number,
+): RemoteError {
+  const url = redactUrl(`${options.baseUrls[index]}/chat/completions`);
+  const size = tooLarge.size === undefined ? "" : ` (${tooLarge.size} bytes announced)`;
+  return new RemoteError(
+    `Chat request to ${url} failed: the answer is larger than the ${tooLarge.limit}-byte limit${size}; ` +
+      "lower max_tokens or n, or raise maxResponseBytes if such answers are expected",
+    url,
+    undefined,
+    { cause: error },
+  );
+}
+
 function describeFailure(
   failure: RequestFailure,
   error: unknown,
@@ -276,9 +365,9 @@ function describeFailure(
   index: number,
   attempts: number,
 ): RemoteError {
-  const url = `${options.baseUrls[index]}/chat/completions`;
+  const url = redactUrl(`${options.baseUrls[index]}/chat/completions`);
   const tries = attempts > 1 ? ` (after ${attempts} attempts)` : "";
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = redactText(error instanceof Error ? error.message : String(error));
   if (failure.kind === "network") {
     const what =
       error instanceof OpenAI.APIConnectionTimeoutError ? `no answer within ${options.timeoutMs} ms` : detail;

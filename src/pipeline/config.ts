@@ -11,6 +11,7 @@ import { type ConfigSource, loadYamlConfig } from "../config/yaml.js";
 import { detectFormat } from "../corpus/read.js";
 import type { Corpus, FormatName } from "../corpus/types.js";
 import { InputError } from "../errors.js";
+import { assertPathPart, pathPartProblem } from "../io/paths.js";
 import { type KeychainOptions, type KeychainRunConfig, resolveKeychainOptions } from "../keychain/options.js";
 import { type PlainOptions, type PlainRunConfig, resolvePlainOptions } from "../plain/options.js";
 import { parseChatTemplateSpec } from "../prompt/chat-template.js";
@@ -230,7 +231,7 @@ function matrixOptions(kind: KindName, section: SharedSection, k: KindSettings, 
     numSamples: k.numSamples,
     preSamples: k.preSamples,
     disjointWindows: k.disjointWindows,
-    out: join(c.out, kind),
+    out: join(c.out, assertPathPart(kind, "kind")),
     cacheDir: typeof f.cache_dir === "string" ? c.at(f.cache_dir) : f.cache_dir === false ? false : undefined,
   };
   const shared = <K extends keyof SharedSection>(key: K) => section[key] ?? f[key];
@@ -304,7 +305,10 @@ function keychainOptions(s: KeychainSection, k: KindSettings, c: Common): Keycha
   return o;
 }
 
-/** Settle each entry's path (public names under `data_dir`), check the file exists, and name it. */
+/**
+ * Settle each entry's path (public names under `data_dir`), check the file exists, and name it. A name (given,
+ * or the file's stem) must be usable as a folder name; the problem is reported at `datasets[i].name`.
+ */
 async function resolveDatasets(
   entries: readonly (DatasetEntry | undefined)[],
   dataDir: string,
@@ -313,10 +317,21 @@ async function resolveDatasets(
   problems: ConfigProblem[],
 ): Promise<{ dataset: PipelineDataset; entry: number }[]> {
   const out: { dataset: PipelineDataset; entry: number }[] = [];
+  /** Whether `name` can be a folder name; if not, the problem is recorded at the entry's name. */
+  const usableName = (name: string, i: number): boolean => {
+    const problem = pathPartProblem(name);
+    if (problem === undefined) return true;
+    problems.push({
+      path: typeof entries[i] === "string" ? ["datasets", i] : ["datasets", i, "name"],
+      message: `data set name ${JSON.stringify(name)} cannot be a folder name: ${problem}`,
+    });
+    return false;
+  };
   for (const [i, entry] of entries.entries()) {
     if (entry === undefined) continue;
     const spec = typeof entry === "string" ? fromString(entry) : { ...entry };
     const where: ConfigPath = typeof entry === "string" ? ["datasets", i] : ["datasets", i, "path"];
+    const namedWell = spec.name === undefined || usableName(spec.name, i);
     let path: string;
     if (spec.path !== undefined) path = at(spec.path);
     else {
@@ -330,7 +345,7 @@ async function resolveDatasets(
       }
       path = join(dataDir, known);
     }
-    if (!(await mustExist(path, where, problems))) continue;
+    if (!(await mustExist(path, where, problems)) || !namedWell) continue;
     let name = spec.name;
     if (name === undefined) {
       try {
@@ -342,6 +357,7 @@ async function resolveDatasets(
         continue;
       }
     }
+    if (spec.name === undefined && !usableName(name, i)) continue;
     out.push({ dataset: { name, path, ...(spec.format ? { format: spec.format } : {}) }, entry: i });
   }
   return out;

@@ -122,6 +122,20 @@ export function pendingStep(step: PipelineStep): ManifestStep {
   };
 }
 
+/** The text of what was thrown, for a manifest's `error` fields. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** A step that failed: `status: "failed"` and `error` naming the kind and data set, e.g. `plain hotpotqa: …`. */
+export function failedStep(
+  entry: ManifestStep,
+  step: Pick<PipelineStep, "kind" | "dataset">,
+  e: unknown,
+): ManifestStep {
+  return { ...entry, status: "failed", error: `${step.kind} ${step.dataset.name}: ${errorMessage(e)}` };
+}
+
 /** Fill a step's counts from its file summary (fresh, or read back from the sidecar). */
 export function withSummary(entry: ManifestStep, s: Omit<FileSummary, "ms">): ManifestStep {
   return {

@@ -15,6 +15,8 @@ import { exportStep } from "./export-step.js";
 import { hashStepInputs } from "./inputs.js";
 import {
   configJson,
+  errorMessage,
+  failedStep,
   type Manifest,
   type ManifestStep,
   manifestPath,
@@ -164,9 +166,16 @@ export async function runPipeline(
     }
     if (!shard && config.verl) await exportAll(config.verl);
   } catch (e) {
+    // The manifest must not stay "running": it records the failure (the failed step is marked where it
+    // failed), and the original error is the one reported even when this write fails too (a full disk).
     manifest.status = "failed";
-    manifest.error = e instanceof Error ? e.message : String(e);
-    await save();
+    manifest.error = errorMessage(e);
+    try {
+      await save();
+    } catch (saveError) {
+      if (e instanceof Error && saveError !== e)
+        e.message += ` (the manifest "${path}" could not be updated either: ${errorMessage(saveError)})`;
+    }
     throw e;
   }
   manifest.status = "done";
@@ -198,7 +207,13 @@ export async function runPipeline(
         loadMs = 0;
         summaries.push(e.summary);
         queue.add(async () => {
-          const meta = await stampSidecar(step.output, stampFor(i));
+          let meta: Awaited<ReturnType<typeof stampSidecar>>;
+          try {
+            meta = await stampSidecar(step.output, stampFor(i));
+          } catch (error) {
+            entries[i] = failedStep(entries[i] as ManifestStep, step, error);
+            throw error;
+          }
           fingerprints.set(step.dataset.name, meta.source_fingerprint);
           entries[i] = {
             ...withSummary(entries[i] as ManifestStep, e.summary),
@@ -217,10 +232,8 @@ export async function runPipeline(
       else await runKeychainConfig(runConfig as KeychainRunConfig, runDeps);
     } catch (e) {
       await queue.drain().catch(() => {});
-      const message = `${first.kind} ${first.dataset.name}: ${e instanceof Error ? e.message : String(e)}`;
       const failed = current ? [current] : run.filter((s) => entries[indexOf(s)]?.status === "pending");
-      for (const s of failed)
-        entries[indexOf(s)] = { ...(entries[indexOf(s)] as ManifestStep), status: "failed", error: message };
+      for (const s of failed) entries[indexOf(s)] = failedStep(entries[indexOf(s)] as ManifestStep, first, e);
       throw e;
     }
     await queue.drain();
@@ -259,7 +272,7 @@ export async function runPipeline(
           ...(result ? { result } : {}),
         });
       } catch (e) {
-        entry.export = { dir, status: "failed", error: e instanceof Error ? e.message : String(e) };
+        entry.export = { dir, status: "failed", error: errorMessage(e) };
         throw e;
       }
       await save();

@@ -31,11 +31,24 @@ export async function renderChartSvg(spec: ChartSpec): Promise<string> {
     if ("url" in d) throw new Error(`charts must carry their data inline, refused ${JSON.stringify(d.url)}`);
   const view = new View(parse(vgSpec), { renderer: "none", loader: noNetworkLoader() });
   try {
-    const svg = await view.toSVG();
-    return svg.replace(/ xmlns(?::xlink)?="[^"]*"/g, "");
+    const svg = (await view.toSVG()).replace(/ xmlns(?::xlink)?="[^"]*"/g, "");
+    return (spec.usermeta as { hoverTitles?: unknown } | undefined)?.hoverTitles === true
+      ? withHoverTitles(svg)
+      : svg;
   } finally {
     view.finalize();
   }
+}
+
+/**
+ * Gives every mark element a `<title>` child holding its `aria-label` (vega's text of the mark's tooltip), so
+ * that the browser shows it on hover without a script. Opted into per chart with `usermeta: {hoverTitles: true}`.
+ */
+export function withHoverTitles(svg: string): string {
+  return svg.replace(
+    /<(\w+) aria-label="([^"]*)" role="graphics-symbol"([^>]*)\/>/g,
+    '<$1 aria-label="$2" role="graphics-symbol"$3><title>$2</title></$1>',
+  );
 }
 
 /** A vega loader that refuses every load: charts must carry their data inline. */

@@ -188,3 +188,196 @@ export function lengthHistogram(o: {
     resolve: { scale: { x: "shared", y: "independent" } },
   };
 }
+
+/** Height of one row of a {@link passRateHeatmap}: room for the pass rate and the prompt count. */
+const HEATMAP_ROW_HEIGHT = 36;
+/** Pass rates are coloured on a fixed 0–1 scale, so heatmaps of different groups and kinds compare. */
+/**
+ * Pass rates are coloured in 5 classes of 20 points on a fixed 0–1 scale (viridis: dark purple = hard, yellow =
+ * easy), so heatmaps of different groups and kinds compare. Classes, not a gradient: vega draws a gradient
+ * legend with a global, per-process id (`url(#gradient_7)`), which would make pages differ from run to run.
+ */
+const PASS_RATE_SCALE = {
+  type: "quantize",
+  domain: [0, 1],
+  // viridis at 0, ¼, ½, ¾ and 1.
+  range: ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"],
+} as const;
+/** Cells in the three darker classes (pass rate below this) get white text. */
+const DARK_BELOW = 0.6;
+
+/** One filled cell of a {@link passRateHeatmap}. */
+export interface PassRateCell {
+  row: string;
+  bin: string;
+  prompts: number;
+  passRate: number;
+}
+
+/**
+ * A heatmap of mean pass rate: a row per `rows` (top to bottom), a column per `bins`, each filled cell coloured
+ * by its pass rate (5 viridis classes over 0–1) and labelled with it and its prompt count (`n=12`), which the cell's hover
+ * title repeats (`hotpotqa 4096, 0.3–0.4: pass rate 45.0% over 12 prompts`).
+ * Cells not in `cells` stay blank.
+ */
+export function passRateHeatmap(o: {
+  title: string;
+  rows: readonly string[];
+  bins: readonly string[];
+  cells: readonly PassRateCell[];
+  xTitle: string;
+  /** `null`: no axis title (row labels that speak for themselves). */
+  yTitle: string | null;
+}): ChartSpec {
+  const values = o.cells.map((c) => ({
+    ...c,
+    rate: c.passRate.toFixed(2),
+    n: `n=${c.prompts}`,
+    about: `${c.row}, ${c.bin}: ${passRateText(c.passRate, c.prompts)}`,
+  }));
+  const textColour = {
+    condition: { test: `datum.passRate < ${DARK_BELOW}`, value: "white" },
+    value: "black",
+  };
+  return {
+    title: o.title,
+    // Each cell's description becomes an SVG <title>, shown on hover (renderChartSvg).
+    usermeta: { hoverTitles: true },
+    width: WIDTH,
+    height: HEATMAP_ROW_HEIGHT * o.rows.length,
+    data: { values },
+    encoding: {
+      x: {
+        field: "bin",
+        type: "ordinal",
+        scale: { domain: [...o.bins] },
+        title: o.xTitle,
+        axis: { labelAngle: 0, domain: false, ticks: false, grid: false },
+      },
+      y: {
+        field: "row",
+        type: "ordinal",
+        scale: { domain: [...o.rows] },
+        title: o.yTitle,
+        axis: { domain: false, ticks: false, grid: false },
+      },
+    },
+    layer: [
+      {
+        mark: { type: "rect", stroke: "white", strokeWidth: 1.5 },
+        encoding: {
+          color: {
+            field: "passRate",
+            type: "quantitative",
+            scale: PASS_RATE_SCALE,
+            title: "pass rate",
+            // Below the chart, in a row, so that a heatmap of one or two rows is not stretched by its legend.
+            legend: { format: ".0%", orient: "bottom", direction: "horizontal", symbolType: "square" },
+          },
+          description: { field: "about" },
+        },
+      },
+      {
+        mark: { type: "text", baseline: "bottom", dy: -1, fontSize: 12 },
+        encoding: { text: { field: "rate" }, color: textColour },
+      },
+      {
+        mark: { type: "text", baseline: "top", dy: 2, fontSize: 9 },
+        encoding: { text: { field: "n" }, color: textColour },
+      },
+    ],
+  };
+}
+
+/** A panel's width: room for a bar per series at every value, within {@link SMALL_WIDTH}. */
+function panelWidth(series: readonly PassRateSeries[], seriesCount: number): number {
+  const values = new Set(series.flatMap((s) => s.points.map((p) => p.value))).size;
+  const wanted = values * Math.max(40, SMALL_BAR * (seriesCount + 1));
+  return Math.min(SMALL_WIDTH.max, Math.max(SMALL_WIDTH.min, wanted));
+}
+
+/** `pass rate 45.0% over 12 prompts`, the hover title of a pass-rate mark. */
+function passRateText(passRate: number, prompts: number): string {
+  return `pass rate ${(100 * passRate).toFixed(1)}% over ${prompts} prompt${prompts === 1 ? "" : "s"}`;
+}
+
+/** A series of pass rates per value of a count (hops, chains), for one group, drawn in `colour`. */
+export interface PassRateSeries {
+  group: string;
+  colour: string;
+  points: readonly { value: number; prompts: number; passRate: number }[];
+}
+
+/** One panel of {@link passRateByCountBars}: its height, its width range and the least width of a bar. */
+const SMALL_HEIGHT = 160;
+const SMALL_WIDTH = { min: 120, max: 360 };
+const SMALL_BAR = 20;
+
+/**
+ * Side-by-side small panels of grouped bars, one per count (`panels`, e.g. hops and chains): for each value of
+ * the count, one bar per series with its mean pass rate (0–1, shared axis), its prompt count on top.
+ */
+export function passRateByCountBars(o: {
+  title: string;
+  panels: readonly { title: string; series: readonly PassRateSeries[] }[];
+}): ChartSpec {
+  const all = o.panels.flatMap((p) => p.series);
+  const legend = [...new Map(all.map((s) => [s.group, s])).values()];
+  const panel = (p: (typeof o.panels)[number]) => {
+    const values = p.series.flatMap((s) =>
+      s.points.map((pt) => ({
+        group: s.group,
+        ...pt,
+        n: String(pt.prompts),
+        about: `${s.group}, ${pt.value} ${p.title}: ${passRateText(pt.passRate, pt.prompts)}`,
+      })),
+    );
+    const x = {
+      field: "value",
+      type: "ordinal",
+      title: p.title,
+      sort: "ascending",
+      axis: { labelAngle: 0, grid: false },
+    };
+    const xOffset = { field: "group", type: "nominal", sort: legend.map((s) => s.group) };
+    return {
+      width: panelWidth(p.series, legend.length),
+      height: SMALL_HEIGHT,
+      data: { values },
+      layer: [
+        {
+          mark: { type: "bar" },
+          encoding: {
+            x,
+            xOffset,
+            y: {
+              field: "passRate",
+              type: "quantitative",
+              title: "mean pass rate",
+              scale: { domain: [0, 1] },
+              axis: { format: ".0%" },
+            },
+            color: colourEncoding(legend),
+            description: { field: "about" },
+          },
+        },
+        {
+          mark: { type: "text", baseline: "bottom", dy: -2, fontSize: 9, color: "#5f6368" },
+          encoding: {
+            x,
+            xOffset,
+            y: { field: "passRate", type: "quantitative" },
+            text: { field: "n" },
+          },
+        },
+      ],
+    };
+  };
+  return {
+    title: o.title,
+    usermeta: { hoverTitles: true },
+    hconcat: o.panels.map(panel),
+    spacing: 24,
+    resolve: { scale: { y: "shared", color: "shared" } },
+  };
+}

@@ -2,6 +2,7 @@ import { basename, dirname, resolve } from "node:path";
 import { FieldReader } from "../corpus/fields.js";
 import { readJsonLines } from "../corpus/json-lines.js";
 import { InputError } from "../errors.js";
+import { readDifficultyRow } from "./difficulty-stats.js";
 import { NUMBER, optional, STRING } from "./field-checks.js";
 import { sftRowKind } from "./group-kind.js";
 import { type GroupStats, GroupTable } from "./group-stats.js";
@@ -139,7 +140,9 @@ function addRecord(
       const over = kind === "rollout-keychain" ? "keychain" : "plain";
       const dataset = optional(f, r.dataset, "dataset", STRING) ?? fallbackDataset;
       const g = groups.of(dataset, over, optional(f, r.target_length, "target_length", NUMBER) ?? null);
-      g.rollouts.add(readTrajectoryScores(r, f));
+      const trajectories = readTrajectoryScores(r, f);
+      g.rollouts.add(trajectories);
+      g.difficulty.add(readDifficultyRow(r, f, over, trajectories));
       return;
     }
     case "sft": {

@@ -1,3 +1,4 @@
+import { DifficultyAccumulator, type DifficultyStats } from "./difficulty-stats.js";
 import { GROUP_KINDS, type GroupKind } from "./group-kind.js";
 import { KeychainAccumulator, type KeychainStats } from "./keychain-stats.js";
 import { RolloutAccumulator, type RolloutStats } from "./rollout-stats.js";
@@ -15,6 +16,8 @@ export interface GroupStats {
   keychain: KeychainStats | null;
   skips: SkipStats | null;
   rollouts: RolloutStats | null;
+  /** Rollout pass rate by evidence depth, hops and chains; `null` without rollouts. */
+  difficulty: DifficultyStats | null;
   sft: SftStats | null;
 }
 
@@ -25,6 +28,8 @@ export class GroupAccumulator {
   readonly keychain = new KeychainAccumulator();
   readonly skips = new SkipAccumulator();
   readonly rollouts = new RolloutAccumulator();
+  /** Fed with every rollout record, next to {@link rollouts}. */
+  readonly difficulty = new DifficultyAccumulator();
   readonly sft = new SftAccumulator();
 
   constructor(
@@ -42,6 +47,7 @@ export class GroupAccumulator {
       keychain: this.keychain.finish(),
       skips: this.skips.finish(),
       rollouts: this.rollouts.finish(),
+      difficulty: this.difficulty.finish(),
       sft: this.sft.finish(),
     };
   }

@@ -3,6 +3,9 @@ import { renderChartSvg } from "./chart-svg.js";
 import type { ReportSection, Table } from "./section.js";
 import { cellText, isNumericCell } from "./text-table.js";
 
+/** The defaults {@link resolveHtmlOptions} fills in. */
+export const HTML_DEFAULTS = { title: "keychain-synth report" } as const;
+
 export interface HtmlOptions {
   /** Page title and heading. @default "keychain-synth report" */
   title?: string;
@@ -21,7 +24,7 @@ export interface ResolvedHtmlOptions {
 
 export function resolveHtmlOptions(o: HtmlOptions = {}): ResolvedHtmlOptions {
   return {
-    title: o.title ?? "keychain-synth report",
+    title: o.title ?? HTML_DEFAULTS.title,
     subtitle: o.subtitle,
     renderChart: o.renderChart ?? renderChartSvg,
   };

@@ -8,6 +8,7 @@ export {
   NO_DATASET,
   type ReportData,
 } from "./collect.js";
+export type { DifficultyStats, PassByValue, PassCell } from "./difficulty-stats.js";
 export { nearestRank, type Summary, summarize } from "./distribution.js";
 export { fillText, rewardText, shareText } from "./format.js";
 export { GROUP_KINDS, type GroupKind, KEYCHAIN_PROMPT_START } from "./group-kind.js";

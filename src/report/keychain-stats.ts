@@ -43,6 +43,21 @@ export function readKeychainRow(r: Record<string, unknown>, f: FieldReader): Key
   };
 }
 
+/**
+ * Where each pair of the true chain sits in `context`: its char offset / the context length, in chain order
+ * (head first; the last pair is the question pair, last key → question), `null` for a pair not found. A pair is
+ * looked up as `serializePair` writes it (`{"key": "value"}`).
+ */
+export function trueChainPairDepths(
+  row: Pick<KeychainRow, "chain" | "question" | "context">,
+): Array<number | null> {
+  const { chain, question, context } = row;
+  return chain.map((key, i) => {
+    const at = context.indexOf(serializePair(key, chain[i + 1] ?? question));
+    return at < 0 ? null : at / context.length;
+  });
+}
+
 /** The {@link KeychainStats} of one group, one record at a time. */
 export class KeychainAccumulator {
   private records = 0;
@@ -60,16 +75,13 @@ export class KeychainAccumulator {
     this.hops.push(row.hops);
     this.numPairs.push(row.numPairs);
     this.distract.push(row.distractQuestions.length);
-    const { chain, question, context } = row;
-    for (const [i, key] of chain.entries()) {
-      const pair = serializePair(key, chain[i + 1] ?? question);
-      const at = context.indexOf(pair);
-      if (at < 0) {
+    for (const depth of trueChainPairDepths(row)) {
+      if (depth === null) {
         this.chainPairsMissing++;
         continue;
       }
       this.chainPairs++;
-      bump(this.pairDepth, unitBin(at / context.length, DEPTH_BINS));
+      bump(this.pairDepth, unitBin(depth, DEPTH_BINS));
     }
   }
 

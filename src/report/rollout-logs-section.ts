@@ -51,8 +51,8 @@ function intro(a: RolloutLogAnalysis, present: readonly PromptClass[]): string {
   const first = a.steps[0]?.step;
   const last = a.steps.at(-1)?.step;
   const parts = [
-    `${a.steps.length} training step${a.steps.length === 1 ? "" : "s"} (${first}–${last}) read from "${a.dir}", ${a.repeats} rollouts per prompt.`,
-    `A prompt is the input up to the assistant turn; prompts with "Passage 2:" are long-context QA, KeyChain (LongQA-Dis) when they mention UUIDs or the KeyChain chain instruction, plain (LongQA) otherwise; the rest is "other".`,
+    `${a.steps.length} training step${a.steps.length === 1 ? "" : "s"} (${first}–${last}) read from "${a.dir}" (${a.layout === "step-jsonl" ? "{N}.jsonl files" : "global_step_{N}.json files"}), ${a.repeats} rollouts per prompt.`,
+    `${a.layout === "step-jsonl" ? "A prompt is the logged input (these dumps hold the prompt without the response)" : "A prompt is the input up to the assistant turn"}; prompts with "Passage 2:" are long-context QA, KeyChain (LongQA-Dis) when they mention UUIDs or the KeyChain chain instruction, plain (LongQA) otherwise; the rest is "other".`,
   ];
   const absent = PROMPT_CLASSES.filter((c) => !present.includes(c)).map((c) => PROMPT_CLASS_LABELS[c]);
   if (absent.length > 0) parts.push(`No ${absent.join(" or ")} prompts.`);

@@ -28,7 +28,14 @@ export interface ClassStepStats {
   occurrences: number[];
 }
 
-/** One `global_step_{N}.json` file, analysed. */
+/**
+ * How a rollout-log folder stores its steps: `global_step_{N}.json` files, each a JSON array of
+ * `{input: <prompt and response>, score}`, or `{N}.jsonl` files (verl's `trainer.rollout_data_dir`), one
+ * `{input: <prompt>, output, score, step, …}` per line. See `analyzeRolloutLogs`.
+ */
+export type RolloutLogLayout = "global-step-json" | "step-jsonl";
+
+/** One step file (`global_step_{N}.json` or `{N}.jsonl`), analysed. */
 export interface StepStats {
   step: number;
   /** Path of the log file. */
@@ -37,7 +44,10 @@ export interface StepStats {
   classes: Record<PromptClass, ClassStepStats>;
   /** All classes together. */
   all: ClassStepStats;
-  /** Entries whose `input` has no assistant-turn separator (their prompt is the whole input). */
+  /**
+   * Entries whose `input` has no assistant-turn separator (their prompt is the whole input); always 0 in the
+   * `{N}.jsonl` layout, whose `input` is the prompt alone.
+   */
   unseparated: number;
 }
 
@@ -45,8 +55,10 @@ export interface StepStats {
 export interface RolloutLogAnalysis {
   /** The folder, as given. */
   dir: string;
+  /** The file layout found in the folder. */
+  layout: RolloutLogLayout;
   repeats: number;
-  /** One entry per `global_step_{N}.json`, by ascending step. */
+  /** One entry per step file, by ascending step. */
   steps: StepStats[];
   /** Step numbers between the first and the last step that have no log file. */
   missingSteps: number[];
@@ -75,9 +87,15 @@ export class StepAccumulator {
 
   constructor(private readonly repeats: number) {}
 
+  /** An entry whose `input` is the whole chat: its prompt is the text before the assistant turn. */
   add(input: string, score: number): void {
     const { prompt, separated } = splitPrompt(input);
     if (!separated) this.unseparated++;
+    this.addPrompt(prompt, score);
+  }
+
+  /** An entry whose `input` is the prompt alone (verl's `{N}.jsonl` dumps). */
+  addPrompt(prompt: string, score: number): void {
     const key = createHash("sha1").update(prompt).digest("base64");
     let t = this.tallies.get(key);
     if (!t) {

@@ -1,8 +1,17 @@
 /** {@link ReportData} → report sections (tables + Vega-Lite charts), shared by `stats` and `report`. */
-import { groupedShareBars, lengthHistogram, seriesColour } from "./charts.js";
+import {
+  groupedShareBars,
+  lengthHistogram,
+  type PassRateCell,
+  passRateByCountBars,
+  passRateHeatmap,
+  seriesColour,
+} from "./charts.js";
 import type { ReportData } from "./collect.js";
+import type { PassByValue } from "./difficulty-stats.js";
 import { DEPTH_BINS } from "./distribution.js";
 import { fillText, rewardText, shareText } from "./format.js";
+import type { GroupKind } from "./group-kind.js";
 import type { GroupStats } from "./group-stats.js";
 import type { Cell, Chart, ReportSection, Table } from "./section.js";
 
@@ -311,7 +320,7 @@ function rolloutsSection(data: ReportData): ReportSection | null {
     id: "rollouts",
     title: "Rollouts",
     intro:
-      "Pass rates and mean rewards of rollout files (prompts × trajectories), per dataset × kind × length: rollouts over KeyChain prompts are a harder task than over plain prompts, so they are kept apart.",
+      "Pass rates and mean rewards of rollout files (prompts × trajectories), per dataset × kind × length: rollouts over KeyChain prompts are a harder task than over plain prompts, so they are kept apart. The heatmaps show how the pass rate changes with the target length and with where the evidence sits in the context; for KeyChain rollouts, the last chart shows it by hops and by chains.",
     tables: [
       {
         title: "Rewards",
@@ -356,7 +365,98 @@ function rolloutsSection(data: ReportData): ReportSection | null {
         caption:
           "Each bar is the share of a group's prompts with that many correct trajectories; mass at 0 (too hard) or at the right end (too easy) carries no learning signal.",
       }),
+      ...difficultyCharts(data),
     ],
+  };
+}
+
+/** How a kind's evidence is placed, for the depth heatmap's title and caption. */
+const EVIDENCE: Readonly<Record<GroupKind, { title: string; xTitle: string; where: string }>> = {
+  plain: {
+    title: "Pass rate by target length × gold-document depth (plain rollouts)",
+    xTitle: "relative depth of the gold documents",
+    where:
+      "with a gold document in that depth bin, relative depth (gold_position − 0.5) / num_docs (0 = first passage, 1 = last)",
+  },
+  keychain: {
+    title: "Pass rate by target length × true-chain depth (KeyChain rollouts)",
+    xTitle: "relative position of the true-chain pairs in distractor_context",
+    where:
+      "with a pair of the true chain (head → … → the question pair) at that relative char offset in distractor_context",
+  },
+};
+
+/** The difficulty charts of the rollouts: a depth heatmap per kind, then KeyChain pass rate by hops and chains. */
+function difficultyCharts(data: ReportData): Chart[] {
+  const groups = data.groups.filter((g) => g.difficulty !== null);
+  const heatmaps = (["plain", "keychain"] as const).map((kind) =>
+    depthHeatmap(
+      groups.filter((g) => g.kind === kind),
+      kind,
+    ),
+  );
+  return [...heatmaps, countBars(data, groups)].filter((c): c is Chart => c !== null);
+}
+
+/** A heatmap row: `hotpotqa L=4096` (dataset and target length; the kind is the chart's). */
+function heatmapRow(g: GroupStats): string {
+  return g.length === null ? `${g.dataset} (no length)` : `${g.dataset} L=${g.length}`;
+}
+
+function depthHeatmap(groups: readonly GroupStats[], kind: GroupKind): Chart | null {
+  const placed = groups.filter((g) => g.difficulty!.placed > 0);
+  if (placed.length === 0) return null;
+  const cells: PassRateCell[] = placed.flatMap((g) =>
+    g.difficulty!.depth.flatMap((c, i) =>
+      c.passRate === null
+        ? []
+        : [{ row: heatmapRow(g), bin: DEPTH_LABELS[i] as string, prompts: c.prompts, passRate: c.passRate }],
+    ),
+  );
+  const unplaced = groups.reduce((n, g) => n + g.difficulty!.unplaced, 0);
+  const missing = groups.reduce((n, g) => n + g.difficulty!.chainPairsMissing, 0);
+  const e = EVIDENCE[kind];
+  const notes = [
+    unplaced > 0
+      ? ` ${unplaced} prompt(s) are not shown: they have no trajectories or carry no ${kind === "plain" ? "gold_positions and num_docs" : "true-chain pair found in distractor_context"}.`
+      : "",
+    missing > 0
+      ? ` ${missing} true-chain pair(s) were not found in their distractor_context (should be 0).`
+      : "",
+  ].join("");
+  return {
+    title: e.title,
+    spec: passRateHeatmap({
+      title: e.title,
+      rows: placed.map(heatmapRow),
+      bins: DEPTH_LABELS,
+      cells,
+      xTitle: e.xTitle,
+      yTitle: null,
+    }),
+    caption: `A row per dataset and target length L. Each cell is the mean pass rate (correct / trajectories, averaged over prompts) of the row's prompts ${e.where}; n is the number of those prompts. A prompt counts once in every bin that holds a piece of its evidence, so a row's n adds up to its prompts or more. Blank cells have no prompts; dark cells are hard, yellow ones easy.${notes}`,
+  };
+}
+
+function countBars(data: ReportData, groups: readonly GroupStats[]): Chart | null {
+  const keychain = groups.filter((g) => g.kind === "keychain");
+  const series = (get: (g: GroupStats) => readonly PassByValue[]) =>
+    keychain.filter((g) => get(g).length > 0).map((g) => ({ ...seriesOf(data, g), points: get(g) }));
+  const hops = series((g) => g.difficulty!.byHops);
+  const chains = series((g) => g.difficulty!.byChains);
+  if (hops.length === 0 && chains.length === 0) return null;
+  const title = "KeyChain pass rate by hops and by chains";
+  return {
+    title,
+    spec: passRateByCountBars({
+      title,
+      panels: [
+        { title: "hops", series: hops },
+        { title: "chains", series: chains },
+      ].filter((p) => p.series.length > 0),
+    }),
+    caption:
+      "Each bar is the mean pass rate (correct / trajectories, averaged over prompts) of a group's KeyChain prompts with that many hops (left) or chains (right); the number above a bar counts those prompts.",
   };
 }
 

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { FormatName } from "../corpus/types.js";
 import { FORMAT_NAMES } from "../corpus/types.js";
 import { ConfigError } from "../errors.js";
+import { assertPathPart } from "../io/paths.js";
 import type { DatasetSpec } from "./matrix.js";
 
 /** Where `keychain-synth download NAME --data-dir DIR` puts each public data set's training file. */
@@ -13,7 +14,8 @@ export const DOWNLOADED_TRAIN_FILES: Record<string, string> = {
 
 /**
  * Parse `--datasets`: comma-separated entries, each `PATH`, `NAME=PATH`, or a public data set name
- * (`hotpotqa`, `musique`, `2wikimqa`) meaning its downloaded file under `dataDir`.
+ * (`hotpotqa`, `musique`, `2wikimqa`) meaning its downloaded file under `dataDir`. A NAME becomes a folder
+ * name, so it must be one ({@link assertPathPart}).
  */
 export function parseDatasets(
   list: string[],
@@ -27,7 +29,10 @@ export function parseDatasets(
   if (entries.length === 0) throw new ConfigError("No data set given");
   return entries.map((entry) => {
     const eq = entry.indexOf("=");
-    if (eq > 0) return withFormat({ name: entry.slice(0, eq), path: entry.slice(eq + 1) }, format);
+    if (eq > 0) {
+      const name = assertPathPart(entry.slice(0, eq), "data set name");
+      return withFormat({ name, path: entry.slice(eq + 1) }, format);
+    }
     const known = DOWNLOADED_TRAIN_FILES[entry];
     if (known) return withFormat({ name: entry, path: join(dataDir, known) }, format);
     return withFormat({ path: entry }, format);

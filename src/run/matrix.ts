@@ -2,13 +2,14 @@ import { basename } from "node:path";
 import { docTokenCounts } from "../cache/doc-counts.js";
 import type { PassageLayout } from "../compose/layout.js";
 import { SizedCorpus } from "../compose/sized-corpus.js";
-import { readIdList } from "../corpus/read.js";
-import type { Corpus, FormatName, QaRecord } from "../corpus/types.js";
+import { corpusFingerprint, type DuplicateIds, readCorpus, readIdList } from "../corpus/read.js";
+import type { Corpus, DroppedRecords, FormatName, QaRecord } from "../corpus/types.js";
 import { ConfigError } from "../errors.js";
 import { writeAtomic, writeFileAtomic } from "../io/atomic.js";
+import { assertPathPart } from "../io/paths.js";
 import { resolveTokenizer } from "../tokenizer/resolve.js";
 import type { TokenCounter } from "../tokenizer/types.js";
-import { type CorpusMemo, readDataset } from "./corpus-memo.js";
+import { type CorpusMemo, type ReadDataset, readDataset } from "./corpus-memo.js";
 import {
   type Shard,
   selectQuestions,
@@ -44,11 +45,28 @@ export interface MatrixConfig {
   out: string;
   cacheDir: string | undefined;
   shard?: Shard;
+  /**
+   * A question id repeated within one data set: `error`, or `keep-first` (the others dropped). Absent means
+   * the default, `error` (absent rather than filled in, so configs, manifests and step keys of earlier
+   * versions stay as they were).
+   */
+  duplicateIds?: DuplicateIds;
+  /** The largest document a reader accepts. @unit bytes. Absent means the default, 4 MiB (see `duplicateIds`). */
+  maxDocumentBytes?: number;
 }
 
 /** What a runner reports while it works; the CLI turns it into a progress bar or plain lines. */
 export type RunEvent =
-  | { type: "corpus"; dataset: string; path: string; docs: number; questions: number; ms: number }
+  | {
+      type: "corpus";
+      dataset: string;
+      path: string;
+      docs: number;
+      questions: number;
+      /** Source records left out, by reason ("dropped N: reason"); empty when none were. */
+      dropped: DroppedRecords[];
+      ms: number;
+    }
   | { type: "token-cache"; dataset: string; done: number; total: number }
   | { type: "token-cache-done"; dataset: string; cached: boolean; tokens: number; ms: number }
   | { type: "file-start"; path: string; total: number }
@@ -167,15 +185,17 @@ export async function runMatrix<R extends { prompt_length: number }>(
   const summaries: FileSummary[] = [];
   for (const spec of config.datasets) {
     const t0 = now();
-    const read = await (deps.memo?.read(spec.path, spec.format) ?? readDataset(spec.path, spec.format));
+    if (spec.name !== undefined) assertPathPart(spec.name, "data set name");
+    const read = await readSpec(spec, config, deps.memo);
     const { corpus, fingerprint } = read;
-    const name = spec.name ?? defaultDatasetName(corpus);
+    const name = assertPathPart(spec.name ?? defaultDatasetName(corpus), "data set name");
     emit({
       type: "corpus",
       dataset: name,
       path: spec.path,
       docs: corpus.docs.length,
       questions: corpus.qas.length,
+      dropped: corpus.dropped,
       ms: now() - t0,
     });
     const questions = selectQuestions(corpus.qas, {
@@ -238,6 +258,25 @@ export async function runMatrix<R extends { prompt_length: number }>(
     }
   }
   return summaries;
+}
+
+/**
+ * A data set read (and fingerprinted) once: through the memo when the read options are the defaults (the
+ * memo's reads use them), else on its own.
+ */
+function readSpec(
+  spec: DatasetSpec,
+  config: MatrixConfig,
+  memo: CorpusMemo | undefined,
+): Promise<ReadDataset> {
+  const { duplicateIds, maxDocumentBytes } = config;
+  if (duplicateIds === undefined && maxDocumentBytes === undefined)
+    return memo?.read(spec.path, spec.format) ?? readDataset(spec.path, spec.format);
+  return readCorpus(spec.path, {
+    ...(spec.format ? { format: spec.format } : {}),
+    ...(duplicateIds !== undefined ? { duplicateIds } : {}),
+    ...(maxDocumentBytes !== undefined ? { maxDocumentBytes } : {}),
+  }).then((corpus) => ({ corpus, fingerprint: corpusFingerprint(corpus) }));
 }
 
 async function writeCell<R extends { prompt_length: number }>(
@@ -307,6 +346,8 @@ async function writeCell<R extends { prompt_length: number }>(
     window: cell.window,
     // No timings: the sidecar is as deterministic as the data file.
     summary: { ...summary, ms: undefined },
+    // Last, and only when some were: sidecars of data sets that dropped nothing stay as they were.
+    ...(cell.dataset.corpus.dropped.length > 0 ? { dropped: cell.dataset.corpus.dropped } : {}),
   };
   await writeFileAtomic(`${path}.meta.json`, `${JSON.stringify(meta, null, 2)}\n`);
   emit({ type: "file-done", summary });

@@ -8,7 +8,9 @@ import type { BudgetCheck } from "../compose/compose.js";
 import { DEFAULT_LAYOUT, parseLayout } from "../compose/layout.js";
 import { type Placement, parsePlacement } from "../compose/placement.js";
 import type { ConfigPath, Problems } from "../config/problems.js";
+import { DEFAULT_MAX_DOCUMENT_BYTES, DUPLICATE_ID_MODES, type DuplicateIds } from "../corpus/read.js";
 import type { FormatName } from "../corpus/types.js";
+import { assertPathPart, pathPartProblem } from "../io/paths.js";
 import { FRAMING_DEFAULTS, type FramingOptions } from "../prompt/framing.js";
 import { DEFAULT_TOKENIZER_SPEC, parseTokenizerSpec } from "../tokenizer/resolve.js";
 import { parseDatasets, parseFormat } from "./datasets.js";
@@ -73,6 +75,13 @@ export interface MatrixOptions extends FramingOptions {
   out?: string;
   /** `i/n`: produce shard i (0-based) of n. */
   shard?: string;
+  /**
+   * A question id used twice within one data set (ids may repeat across data sets): `error` names both
+   * places; `keep-first` keeps the first and counts the others as dropped. @default "error"
+   */
+  duplicateIds?: DuplicateIds;
+  /** The largest document a data set may hold; a larger one is an error. @unit bytes @default 4194304 (4 MiB) */
+  maxDocumentBytes?: number;
 }
 
 /** Every default of {@link MatrixOptions}, written once (the CLI shows them in its help). */
@@ -91,6 +100,8 @@ export const MATRIX_DEFAULTS = {
   checkBudget: "sample",
   subset: "train",
   out: "output",
+  duplicateIds: "error" as DuplicateIds,
+  maxDocumentBytes: DEFAULT_MAX_DOCUMENT_BYTES,
   ...FRAMING_DEFAULTS,
 } as const;
 
@@ -111,7 +122,11 @@ export function resolveMatrixOptions(o: MatrixOptions, problems: Problems): Reso
   const format = problems.try(["format"], () => parseFormat(o.format));
   const datasets = problems.try(["input"], () => datasetSpecs(o, format)) ?? [];
   if (o.name !== undefined) {
-    if (datasets.length > 1) problems.add(["name"], "applies to a single data set; name each one instead");
+    const problem = pathPartProblem(o.name);
+    if (problem !== undefined)
+      problems.add(["name"], `${JSON.stringify(o.name)} cannot be a folder name: ${problem}`);
+    else if (datasets.length > 1)
+      problems.add(["name"], "applies to a single data set; name each one instead");
     else if (datasets[0]) datasets[0].name = o.name;
   }
   const lengths = resolveLengths(o.lengths, problems);
@@ -132,6 +147,14 @@ export function resolveMatrixOptions(o: MatrixOptions, problems: Problems): Reso
   const checkBudget = o.checkBudget ?? d.checkBudget;
   if (!(BUDGET_CHECKS as readonly string[]).includes(checkBudget))
     problems.add(["checkBudget"], `expected sample, all or off, got ${JSON.stringify(checkBudget)}`);
+  const subset = o.subset ?? d.subset;
+  const subsetProblem = pathPartProblem(subset);
+  if (subsetProblem !== undefined)
+    problems.add(["subset"], `${JSON.stringify(subset)} cannot be part of a file name: ${subsetProblem}`);
+  const duplicateIds = o.duplicateIds ?? d.duplicateIds;
+  if (!(DUPLICATE_ID_MODES as readonly string[]).includes(duplicateIds))
+    problems.add(["duplicateIds"], `expected error or keep-first, got ${JSON.stringify(duplicateIds)}`);
+  const maxDocumentBytes = int(problems, ["maxDocumentBytes"], o.maxDocumentBytes, d.maxDocumentBytes, 1);
   const config: MatrixConfig = {
     datasets,
     lengths,
@@ -142,7 +165,7 @@ export function resolveMatrixOptions(o: MatrixOptions, problems: Problems): Reso
     disjointWindows: o.disjointWindows ?? d.disjointWindows,
     seed,
     shuffleQa: o.shuffleQa ?? d.shuffleQa,
-    subset: o.subset ?? d.subset,
+    subset,
     out: o.out ?? d.out,
     cacheDir: o.cacheDir === false ? undefined : (o.cacheDir ?? defaultCacheDir()),
   };
@@ -152,6 +175,9 @@ export function resolveMatrixOptions(o: MatrixOptions, problems: Problems): Reso
     const shard = problems.try(["shard"], () => parseShard(o.shard as string));
     if (shard) config.shard = shard;
   }
+  // Recorded only when not the default, so that configs, manifests and step keys stay as before.
+  if (duplicateIds !== d.duplicateIds) config.duplicateIds = duplicateIds;
+  if (maxDocumentBytes !== d.maxDocumentBytes) config.maxDocumentBytes = maxDocumentBytes;
   // Key order as the manifests and sidecars of earlier versions record it.
   return {
     ...config,
@@ -169,7 +195,10 @@ function datasetSpecs(o: MatrixOptions, format: FormatName | undefined): Dataset
   const specs: DatasetSpec[] = [];
   for (const item of list as (string | DatasetInput)[]) {
     if (typeof item === "string") strings.push(item);
-    else specs.push({ ...item, ...(item.format === undefined && format ? { format } : {}) });
+    else {
+      if (item.name !== undefined) assertPathPart(item.name, "data set name");
+      specs.push({ ...item, ...(item.format === undefined && format ? { format } : {}) });
+    }
   }
   return [
     ...(strings.length > 0 ? parseDatasets(strings, o.dataDir ?? MATRIX_DEFAULTS.dataDir, format) : []),

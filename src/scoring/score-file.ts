@@ -44,17 +44,32 @@ export interface ScoreSummary {
   }[];
 }
 
+/** The defaults {@link resolveScoreFileOptions} fills in. */
+export const SCORE_FILE_DEFAULTS = {
+  extractor: "auto",
+  mode: "default",
+  textField: "text",
+  compare: false,
+} as const satisfies Omit<ResolvedScoreFileOptions, "out">;
+
 /** Checks the options and fills in the defaults; reports every problem at once. */
 export function resolveScoreFileOptions(o: ScoreFileOptions = {}): ResolvedScoreFileOptions {
   const problems: string[] = [];
-  const extractor = o.extractor ?? "auto";
+  const d = SCORE_FILE_DEFAULTS;
+  const extractor = o.extractor ?? d.extractor;
   if (extractor !== "auto" && !EXTRACTORS.includes(extractor))
     problems.push(`extractor must be thinking, answer-is or auto, got ${JSON.stringify(extractor)}`);
-  const mode = o.mode ?? "default";
+  const mode = o.mode ?? d.mode;
   if (!SCORE_MODES.includes(mode))
     problems.push(`mode must be default or compat, got ${JSON.stringify(mode)}`);
   if (problems.length > 0) throw new ConfigError(`Invalid score options: ${problems.join("; ")}.`);
-  return { extractor, mode, textField: o.textField ?? "text", out: o.out, compare: o.compare ?? false };
+  return {
+    extractor,
+    mode,
+    textField: o.textField ?? d.textField,
+    out: o.out,
+    compare: o.compare ?? d.compare,
+  };
 }
 
 interface Row {

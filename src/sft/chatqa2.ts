@@ -20,6 +20,17 @@ export const DEFAULT_SUMMARY_KEYWORDS: readonly string[] = [
   "write an appropriate summary",
 ];
 
+/** The defaults {@link resolveExtractSummariesOptions} fills in. */
+export const EXTRACT_SUMMARIES_DEFAULTS = {
+  split: "train",
+  keywords: DEFAULT_SUMMARY_KEYWORDS,
+  keywordTail: 300,
+  minInputTokens: 4096,
+  minOutputTokens: 20,
+  questionField: "question",
+  answerField: "answers",
+} as const;
+
 /** What callers write. */
 export interface ExtractSummariesOptions {
   /** Local copy of the `long_sft` split: parquet, JSON array or JSON Lines. */
@@ -89,19 +100,20 @@ export interface SummaryRow {
 
 export function resolveExtractSummariesOptions(o: ExtractSummariesOptions): ResolvedExtractSummariesOptions {
   const problems: string[] = [];
-  const keywords = [...(o.keywords ?? DEFAULT_SUMMARY_KEYWORDS)].map((k) => k.toLowerCase());
+  const d = EXTRACT_SUMMARIES_DEFAULTS;
+  const keywords = [...(o.keywords ?? d.keywords)].map((k) => k.toLowerCase());
   if (keywords.length === 0 || keywords.some((k) => k === ""))
     problems.push("keywords must be one or more non-empty phrases");
-  const keywordTail = o.keywordTail ?? 300;
-  const minInputTokens = o.minInputTokens ?? 4096;
-  const minOutputTokens = o.minOutputTokens ?? 20;
+  const keywordTail = o.keywordTail ?? d.keywordTail;
+  const minInputTokens = o.minInputTokens ?? d.minInputTokens;
+  const minOutputTokens = o.minOutputTokens ?? d.minOutputTokens;
   for (const [name, v] of [
     ["keyword tail", keywordTail],
     ["min input tokens", minInputTokens],
     ["min output tokens", minOutputTokens],
   ] as const)
     if (!Number.isSafeInteger(v) || v < 0) problems.push(`${name} must be an integer ≥ 0, got ${v}`);
-  const split = o.split ?? "train";
+  const split = o.split ?? d.split;
   if (!/^[\w.-]+$/.test(split)) problems.push(`split must be a plain name, got ${JSON.stringify(split)}`);
   if (problems.length > 0)
     throw new ConfigError(`Invalid extract-summaries options: ${problems.join("; ")}.`);
@@ -113,8 +125,8 @@ export function resolveExtractSummariesOptions(o: ExtractSummariesOptions): Reso
     keywordTail,
     minInputTokens,
     minOutputTokens,
-    questionField: o.questionField ?? "question",
-    answerField: o.answerField ?? "answers",
+    questionField: o.questionField ?? d.questionField,
+    answerField: o.answerField ?? d.answerField,
   };
 }
 

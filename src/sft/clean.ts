@@ -7,6 +7,9 @@ import type { BadLine } from "./rollout-file.js";
 import { rankCorrect } from "./select-best.js";
 import { writeRolloutRows } from "./write-rows.js";
 
+/** The defaults {@link cleanTraces} fills in. */
+export const CLEAN_DEFAULTS = { keepBoxed: false } as const;
+
 /** What callers write. `skipEmpty` does not apply: a correct trajectory is never empty. */
 export interface CleanOptions extends ConvertOptions {
   /** Keep the answer as `\boxed{…}` (RL rewards need it) rather than the bare answer. @default false */
@@ -47,7 +50,7 @@ export function cleanOutputPath(o: { input: string; outDir: string; modelTag: st
  */
 export async function cleanTraces(options: CleanOptions): Promise<CleanSummary> {
   const o = resolveConvertOptions(options);
-  const keepBoxed = options.keepBoxed ?? false;
+  const keepBoxed = options.keepBoxed ?? CLEAN_DEFAULTS.keepBoxed;
   const model = await resolveRowModel(o);
   const outputPath = cleanOutputPath({ ...o, modelTag: model.tag });
   let droppedNoCorrect = 0;

@@ -1,5 +1,9 @@
 import { ConfigError } from "../errors.js";
+import { pathPartProblem } from "../io/paths.js";
 import { fileStem, maxSeqPrefix } from "./names.js";
+
+/** The defaults {@link resolveConvertOptions} fills in. */
+export const CONVERT_DEFAULTS = { skipEmpty: true } as const;
 
 /** What callers write. */
 export interface ConvertOptions {
@@ -8,7 +12,8 @@ export interface ConvertOptions {
   /** Output folder. */
   outDir: string;
   /**
-   * Written as each row's `model` and into the output name; no "/".
+   * Written as each row's `model` and into the output name: not empty, `.` or `..`; no "/", "\\" or control
+   * character.
    * @default the model the rollout file records (see {@link resolveRowModel})
    */
   modelTag?: string;
@@ -35,14 +40,15 @@ export interface ResolvedConvertOptions {
 export function resolveConvertOptions(o: ConvertOptions): ResolvedConvertOptions {
   const problems: string[] = [];
   const { modelTag } = o;
-  if (modelTag !== undefined && (modelTag === "" || /[/\\]/.test(modelTag)))
-    problems.push(`model tag must be a non-empty name without "/", got ${JSON.stringify(modelTag)}`);
+  const tagProblem = modelTag === undefined ? undefined : pathPartProblem(modelTag);
+  if (tagProblem !== undefined)
+    problems.push(`model tag ${JSON.stringify(modelTag)} cannot be part of a file name: ${tagProblem}`);
   if (problems.length > 0) throw new ConfigError(`Invalid SFT options: ${problems.join("; ")}.`);
   maxSeqPrefix(fileStem(o.input), o.input);
   return {
     input: o.input,
     outDir: o.outDir,
     modelTag,
-    skipEmpty: o.skipEmpty ?? true,
+    skipEmpty: o.skipEmpty ?? CONVERT_DEFAULTS.skipEmpty,
   };
 }

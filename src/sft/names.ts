@@ -1,5 +1,6 @@
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { ConfigError } from "../errors.js";
+import { assertPathPart } from "../io/paths.js";
 
 /** The part of a file stem through its `max_seq_N`, e.g. `train-num_sample_1000-max_seq_4096`. */
 const MAX_SEQ_PREFIX = /^(.*max_seq_\d+)/;
@@ -33,12 +34,14 @@ export function cleanedOutputStem(inputStem: string, modelTag: string, file?: st
 }
 
 /**
- * A model name as a part of a file name: every "/" replaced by "_", as `rollout` names its output files.
+ * A model name as a part of a file name: every "/" replaced by "_", as `rollout` names its output files. A
+ * name that still cannot be part of a path (empty, `.`, `..`, a `\` or a control character) is a
+ * {@link ConfigError} ({@link assertPathPart}).
  *
  * @example modelFileTag("Qwen/Qwen3-8B") === "Qwen_Qwen3-8B"
  */
 export function modelFileTag(model: string): string {
-  return model.replaceAll("/", "_");
+  return assertPathPart(model.replaceAll("/", "_"), "model name (as a file name part)");
 }
 
 /** The file name without folder and extension. */

@@ -9,6 +9,12 @@ import { validateSwiftRow } from "./validate-row.js";
 export type RowSchemaName = "swift" | "messages";
 export const ROW_SCHEMAS: readonly RowSchemaName[] = ["swift", "messages"];
 
+/** The defaults {@link validateSwiftFile} fills in. */
+export const VALIDATE_FILE_DEFAULTS = {
+  schema: "swift",
+  maxErrors: Number.POSITIVE_INFINITY,
+} as const satisfies { schema: RowSchemaName; maxErrors: number };
+
 export interface ValidateFileOptions {
   /** `swift`: every SwiftRow field; `messages`: only the conversation. @default "swift" */
   schema?: RowSchemaName;
@@ -56,8 +62,9 @@ export async function validateSwiftFile(
   path: string,
   o: ValidateFileOptions = {},
 ): Promise<ValidateFileResult> {
-  const schema = (o.schema ?? "swift") === "swift" ? swiftRowSchema : messagesRowSchema;
-  const maxErrors = o.maxErrors ?? Number.POSITIVE_INFINITY;
+  const d = VALIDATE_FILE_DEFAULTS;
+  const schema = (o.schema ?? d.schema) === "swift" ? swiftRowSchema : messagesRowSchema;
+  const maxErrors = o.maxErrors ?? d.maxErrors;
   const result: ValidateFileResult = { file: path, rows: 0, badRows: 0, errorCount: 0, errors: [] };
   const conversation: number[] = [];
   const assistant: number[] = [];

@@ -18,6 +18,26 @@ export type ApiTestPrompt = "answer-is" | "plain";
 
 export const API_TEST_PROMPTS: readonly ApiTestPrompt[] = ["answer-is", "plain"];
 
+/** The defaults {@link resolveApiTestOptions} fills in. */
+export const API_TEST_DEFAULTS = {
+  nSamples: 10,
+  n: 1,
+  prompt: "answer-is",
+  maxTokens: 4096,
+  temperature: 0.6,
+} as const satisfies Omit<ResolvedApiTestOptions, "model" | "input">;
+
+/**
+ * The client pool api-test's callers build by default: a quick check gives up sooner than the stages do.
+ * Requests in flight default to every sample at once (`nSamples`).
+ */
+export const API_TEST_POOL_DEFAULTS = {
+  /** Per-attempt time limit. @unit ms */
+  timeoutMs: 600_000,
+  /** Retries of a failed request (408/409/429/5xx and network errors). */
+  retries: 2,
+} as const;
+
 /** What callers write. */
 export interface ApiTestOptions {
   /** Model name as the server knows it. */
@@ -87,7 +107,8 @@ export interface ApiTestResult {
 /** Checks the options and fills in the defaults; reports every problem at once. */
 export function resolveApiTestOptions(o: ApiTestOptions): ResolvedApiTestOptions {
   const problems: string[] = [];
-  const prompt = o.prompt ?? "answer-is";
+  const d = API_TEST_DEFAULTS;
+  const prompt = o.prompt ?? d.prompt;
   if (!API_TEST_PROMPTS.includes(prompt))
     problems.push(`prompt must be answer-is or plain, got ${JSON.stringify(prompt)}`);
   const positive = (name: string, value: number) => {
@@ -95,10 +116,10 @@ export function resolveApiTestOptions(o: ApiTestOptions): ResolvedApiTestOptions
       problems.push(`${name} must be a positive integer, got ${value}`);
     return value;
   };
-  const nSamples = positive("samples", o.nSamples ?? 10);
-  const n = positive("n", o.n ?? 1);
-  const maxTokens = positive("max tokens", o.maxTokens ?? 4096);
-  const temperature = o.temperature ?? 0.6;
+  const nSamples = positive("samples", o.nSamples ?? d.nSamples);
+  const n = positive("n", o.n ?? d.n);
+  const maxTokens = positive("max tokens", o.maxTokens ?? d.maxTokens);
+  const temperature = o.temperature ?? d.temperature;
   if (!(temperature >= 0)) problems.push(`temperature must be ≥ 0, got ${temperature}`);
   if (problems.length > 0) throw new ConfigError(`Invalid api-test options: ${problems.join("; ")}.`);
   return { model: o.model, input: o.input, nSamples, n, prompt, maxTokens, temperature };

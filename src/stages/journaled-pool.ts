@@ -1,7 +1,35 @@
 import { pooledMap } from "../async/pool.js";
-import { KeychainError, RemoteError } from "../errors.js";
+import { InputError, isSystemError, KeychainError, RemoteError, systemErrorText } from "../errors.js";
+import { toWriteError } from "../io/atomic.js";
 import type { StageDeps } from "./deps.js";
-import type { JournalEntry, JournalWriter } from "./rollout-journal.js";
+import { type JournalEntry, type JournalHeader, JournalWriter, readJournal } from "./rollout-journal.js";
+
+/**
+ * {@link readJournal}, with a journal that cannot be read (a folder in its place, no permission) reported as an
+ * {@link InputError} naming it rather than as a bare system error.
+ */
+export async function readStageJournal(path: string, header: JournalHeader): ReturnType<typeof readJournal> {
+  try {
+    return await readJournal(path, header);
+  } catch (e) {
+    if (!isSystemError(e)) throw e;
+    const text = systemErrorText(e.code) ?? e.message;
+    throw new InputError(`cannot read the journal: ${text} (${e.code})`, { file: path }, { cause: e });
+  }
+}
+
+/** {@link JournalWriter.open}, with a failure reported as a {@link WriteError} naming the journal. */
+export async function openStageJournal(
+  path: string,
+  header: JournalHeader,
+  existing: Awaited<ReturnType<typeof readJournal>>,
+): Promise<JournalWriter> {
+  try {
+    return await JournalWriter.open(path, header, existing);
+  } catch (e) {
+    throw toWriteError(path, e);
+  }
+}
 
 export interface JournaledRun<T> {
   /** Work still to do, each with its record index. */
@@ -39,7 +67,10 @@ export async function runJournaled<T>(run: JournaledRun<T>): Promise<number> {
     run.pending,
     async ({ index, item }, _position, signal) => {
       const r = await run.work(item, signal);
-      await run.journal.append({ i: index, r });
+      // A journal that cannot be written (full disk) is a WriteError naming it, not a failed request.
+      await run.journal.append({ i: index, r }).catch((e: unknown) => {
+        throw toWriteError(run.journalPath, e);
+      });
       run.done.set(index, { i: index, r });
       deps.onProgress?.(++finished, run.total);
     },
@@ -50,7 +81,10 @@ export async function runJournaled<T>(run: JournaledRun<T>): Promise<number> {
   } catch (error) {
     firstError = error;
   } finally {
-    await run.journal.close();
+    // A failure to close must not hide the error that stopped the run.
+    await run.journal.close().catch((e: unknown) => {
+      firstError ??= toWriteError(run.journalPath, e);
+    });
   }
   const kept = `${finished} of ${run.total} records are kept in "${run.journalPath}"; rerun the same command to resume`;
   if (deps.signal?.aborted) throw run.interrupted(`${run.stage} interrupted: ${kept}.`);

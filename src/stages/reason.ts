@@ -4,20 +4,21 @@
  * fails after the pool's retries is recorded as a failure (`reasonings: []`, `error`), never as a reasoning
  * string. Resumable and crash-safe through the rollout journal; the output is written atomically at the end.
  */
-import { mkdir, rm } from "node:fs/promises";
-import { dirname } from "node:path";
-import { ConfigError, describeType, InputError, KeychainError, RemoteError } from "../errors.js";
+import { rm } from "node:fs/promises";
+import {
+  ConfigError,
+  describeType,
+  InputError,
+  KeychainError,
+  type LockedError,
+  RemoteError,
+} from "../errors.js";
 import { readLines } from "../io/lines.js";
+import { lockPathFor, withLock } from "../io/lock.js";
 import { fillTemplate, REASONING_TEMPLATES, type ReasoningTemplate } from "../prompt/stage-templates.js";
 import type { StageDeps } from "./deps.js";
-import { runJournaled } from "./journaled-pool.js";
-import {
-  type JournalEntry,
-  type JournalHeader,
-  JournalWriter,
-  journalHeaderOf,
-  readJournal,
-} from "./rollout-journal.js";
+import { openStageJournal, readStageJournal, runJournaled } from "./journaled-pool.js";
+import { type JournalEntry, type JournalHeader, journalHeaderOf } from "./rollout-journal.js";
 import { fileExists, readStageInput, writeLinesAtomic } from "./stage-files.js";
 
 export const REASON_JOURNAL_KIND = "keychain-synth reason journal";
@@ -191,7 +192,8 @@ const isFailure = (e: JournalEntry | undefined): boolean => e !== undefined && "
  * Runs (or resumes) reasoning extraction. Records finish into `<output>.partial.jsonl`; journaled failures
  * are re-sent on resume. When every record is done the output is written in input order (temp file +
  * rename) and the journal removed. Throws {@link ReasonInterruptedError} on abort and a {@link RemoteError}
- * on a fatal failure ({@link isFatalReasonFailure}), both leaving the journal for the next start.
+ * on a fatal failure ({@link isFatalReasonFailure}), both leaving the journal for the next start. The output's
+ * lock (`<output>.lock`) is held throughout: a second run on the same output is refused with a {@link LockedError}.
  */
 export async function runReason(options: ReasonOptions, deps: ReasonDeps): Promise<ReasonSummary> {
   const now = deps.now ?? Date.now;
@@ -211,74 +213,77 @@ export async function runReason(options: ReasonOptions, deps: ReasonDeps): Promi
     completionTokens: 0,
     ms: 0,
   };
-  const header = journalHeader(o, { hash, size });
-  const existing = await readJournal(journalPath, header);
-  if (existing === undefined && (await fileExists(o.output))) {
-    summary.alreadyComplete = true;
-    summary.resumed = records.length;
-    summary.failures = await countFailureRows(o.output);
+  // One writer per output: a second run on it would share the journal and send every request twice.
+  const what = `the reason output "${o.output}"`;
+  return withLock(lockPathFor(o.output), { what }, async () => {
+    const header = journalHeader(o, { hash, size });
+    const existing = await readStageJournal(journalPath, header);
+    if (existing === undefined && (await fileExists(o.output))) {
+      summary.alreadyComplete = true;
+      summary.resumed = records.length;
+      summary.failures = await countFailureRows(o.output);
+      summary.ms = now() - t0;
+      return summary;
+    }
+    const done = existing?.entries ?? new Map<number, JournalEntry>();
+    const pending = records.map((_, i) => i).filter((i) => !done.has(i) || isFailure(done.get(i)));
+    summary.resumed = records.length - pending.length;
+
+    const journal = await openStageJournal(journalPath, header, existing);
+    await runJournaled({
+      pending: pending.map((i) => ({ index: i, item: records[i] as ReasonRecord })),
+      total: records.length,
+      alreadyDone: summary.resumed,
+      journal,
+      journalPath,
+      done,
+      deps,
+      stage: "Reasoning extraction",
+      requests: "Reasoning",
+      interrupted: (message) => new ReasonInterruptedError(message),
+      work: async (record, signal) => {
+        let r: ReasonResult;
+        try {
+          const result = await deps.pool.chat(
+            {
+              model: o.model,
+              messages: [{ role: "user", content: reasonUserMessage(record, o.template) }],
+              n: o.numSequences,
+              temperature: o.temperature,
+            },
+            signal,
+          );
+          const texts = result.choices.filter((c): c is string => c !== null);
+          summary.nullContents += result.choices.length - texts.length;
+          summary.promptTokens += result.usage?.promptTokens ?? 0;
+          summary.completionTokens += result.usage?.completionTokens ?? 0;
+          r = { reasonings: texts };
+        } catch (error) {
+          // Stop the run on Ctrl-C or a failure no retry can cure; otherwise record this row as failed.
+          if (signal.aborted || isFatalReasonFailure(error)) throw error;
+          r = { reasonings: [], error: (error as Error).message };
+        }
+        summary.requests++;
+        return r as unknown as Record<string, unknown>;
+      },
+    });
+
+    await writeLinesAtomic(
+      o.output,
+      (function* () {
+        for (const [i, record] of records.entries()) {
+          const entry = done.get(i);
+          if (entry === undefined) throw new Error(`reason: record ${i} missing after the run`);
+          const r = entry.r as unknown as ReasonResult;
+          if (r.error !== undefined) summary.failures++;
+          yield JSON.stringify(reasonRow(record, r));
+        }
+      })(),
+    );
+    await rm(journalPath, { force: true });
     summary.ms = now() - t0;
     return summary;
-  }
-  const done = existing?.entries ?? new Map<number, JournalEntry>();
-  const pending = records.map((_, i) => i).filter((i) => !done.has(i) || isFailure(done.get(i)));
-  summary.resumed = records.length - pending.length;
-
-  await mkdir(dirname(o.output), { recursive: true });
-  const journal = await JournalWriter.open(journalPath, header, existing);
-  await runJournaled({
-    pending: pending.map((i) => ({ index: i, item: records[i] as ReasonRecord })),
-    total: records.length,
-    alreadyDone: summary.resumed,
-    journal,
-    journalPath,
-    done,
-    deps,
-    stage: "Reasoning extraction",
-    requests: "Reasoning",
-    interrupted: (message) => new ReasonInterruptedError(message),
-    work: async (record, signal) => {
-      let r: ReasonResult;
-      try {
-        const result = await deps.pool.chat(
-          {
-            model: o.model,
-            messages: [{ role: "user", content: reasonUserMessage(record, o.template) }],
-            n: o.numSequences,
-            temperature: o.temperature,
-          },
-          signal,
-        );
-        const texts = result.choices.filter((c): c is string => c !== null);
-        summary.nullContents += result.choices.length - texts.length;
-        summary.promptTokens += result.usage?.promptTokens ?? 0;
-        summary.completionTokens += result.usage?.completionTokens ?? 0;
-        r = { reasonings: texts };
-      } catch (error) {
-        // Stop the run on Ctrl-C or a failure no retry can cure; otherwise record this row as failed.
-        if (signal.aborted || isFatalReasonFailure(error)) throw error;
-        r = { reasonings: [], error: (error as Error).message };
-      }
-      summary.requests++;
-      return r as unknown as Record<string, unknown>;
-    },
   });
-
-  await writeLinesAtomic(
-    o.output,
-    (function* () {
-      for (const [i, record] of records.entries()) {
-        const entry = done.get(i);
-        if (entry === undefined) throw new Error(`reason: record ${i} missing after the run`);
-        const r = entry.r as unknown as ReasonResult;
-        if (r.error !== undefined) summary.failures++;
-        yield JSON.stringify(reasonRow(record, r));
-      }
-    })(),
-  );
-  await rm(journalPath, { force: true });
-  summary.ms = now() - t0;
-  return summary;
 }
 
 /** Rows of a finished output file that record a failure (they carry an `"error"` field), streamed. */

@@ -5,11 +5,13 @@
  * them as `rollout_prompt`. Resumable and crash-safe through a journal next to the output (see
  * {@link JournalWriter}); the final file is written in input order, atomically, once every record is done.
  */
-import { mkdir, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { readJsonLines } from "../corpus/json-lines.js";
-import { ConfigError, KeychainError, RemoteError } from "../errors.js";
+import { ConfigError, KeychainError, type LockedError, RemoteError } from "../errors.js";
 import { type ExportKind, type ExportRecord, parseExportLine } from "../export/records.js";
+import { lockPathFor, withLock } from "../io/lock.js";
+import { assertPathPart } from "../io/paths.js";
 import { type ChatResult, chatN } from "../llm/index.js";
 import type { ChatMessage } from "../prompt/chat-template.js";
 import {
@@ -23,15 +25,9 @@ import {
 import { ANSWER_IS_PROMPT_TEMPLATE, fillTemplate } from "../prompt/stage-templates.js";
 import { type Extractor, type ScoredTrajectory, type ScoreMode, scoreTrajectory } from "../scoring/index.js";
 import type { StageDeps } from "./deps.js";
-import { runJournaled } from "./journaled-pool.js";
+import { openStageJournal, readStageJournal, runJournaled } from "./journaled-pool.js";
 import { ROLLOUT_DEFAULTS } from "./rollout-defaults.js";
-import {
-  JOURNAL_KIND,
-  type JournalHeader,
-  JournalWriter,
-  journalHeaderOf,
-  readJournal,
-} from "./rollout-journal.js";
+import { JOURNAL_KIND, type JournalHeader, journalHeaderOf } from "./rollout-journal.js";
 import { fileExists, readStageInput, writeLinesAtomic } from "./stage-files.js";
 
 /**
@@ -164,11 +160,15 @@ export function resolveRolloutOptions(o: RolloutOptions): ResolvedRolloutOptions
   };
 }
 
-/** `{out}/{basename(dirname(input))}/{stem(input)}-{model with "/" → "_"}.jsonl` */
+/**
+ * `{out}/{basename(dirname(input))}/{stem(input)}-{model with "/" → "_"}.jsonl`; a model whose name still
+ * cannot be part of a file name (`..`, a `\`, a control character) is a `ConfigError`.
+ */
 export function rolloutOutputPath(o: Pick<ResolvedRolloutOptions, "input" | "model" | "out">): string {
   const dataset = basename(dirname(resolve(o.input)));
   const stem = basename(o.input, extname(o.input));
-  return join(o.out, dataset, `${stem}-${o.model.replaceAll("/", "_")}.jsonl`);
+  const model = assertPathPart(o.model.replaceAll("/", "_"), "model name (as a file name part)");
+  return join(o.out, dataset, `${stem}-${model}.jsonl`);
 }
 
 /**
@@ -252,14 +252,14 @@ function journalHeader(o: ResolvedRolloutOptions, input: { hash: string; size: n
  * Runs (or resumes) a rollout. Finished records go to `<output>.partial.jsonl` as they finish; when every
  * record is done the output is written in input order (temp file + rename) and the journal removed.
  * Throws {@link RolloutInterruptedError} on abort and the pool's {@link RemoteError} on a failed request,
- * both leaving the journal for the next start.
+ * both leaving the journal for the next start. The output's lock (`<output>.lock`) is held throughout: a second
+ * run on the same output is refused with a {@link LockedError}.
  */
 export async function runRollout(options: RolloutOptions, deps: RolloutDeps): Promise<RolloutSummary> {
   const now = deps.now ?? Date.now;
   const t0 = now();
   const o = resolveRolloutOptions(options);
   const outputPath = rolloutOutputPath(o);
-  const journalPath = `${outputPath}.partial.jsonl`;
   const input = await readInput(o.input);
   const end = o.endIndex === -1 ? input.lines.length : Math.min(o.endIndex, input.lines.length);
   const selected = input.lines.slice(o.startIndex, end);
@@ -290,70 +290,74 @@ export async function runRollout(options: RolloutOptions, deps: RolloutDeps): Pr
     meanPassRate: 0,
     ms: 0,
   };
-  const header = journalHeader(o, input);
-  const existing = await readJournal(journalPath, header);
-  if (existing === undefined && (await fileExists(outputPath))) {
-    summary.alreadyComplete = true;
-    summary.resumed = selected.length;
+  // One writer per output: a second run on it would share the journal and send every request twice.
+  const what = `the rollout output "${outputPath}"`;
+  return withLock(lockPathFor(outputPath), { what }, async () => {
+    const journalPath = `${outputPath}.partial.jsonl`;
+    const header = journalHeader(o, input);
+    const existing = await readStageJournal(journalPath, header);
+    if (existing === undefined && (await fileExists(outputPath))) {
+      summary.alreadyComplete = true;
+      summary.resumed = selected.length;
+      await tally(outputPath, summary);
+      summary.ms = now() - t0;
+      return summary;
+    }
+    const done = existing?.entries ?? new Map();
+    summary.resumed = selected.filter((l) => done.has(l.index)).length;
+    const pending = selected.filter((l) => !done.has(l.index));
+
+    const journal = await openStageJournal(journalPath, header, existing);
+    await runJournaled({
+      pending: pending.map((line) => ({ index: line.index, item: line })),
+      total: selected.length,
+      alreadyDone: summary.resumed,
+      journal,
+      journalPath,
+      done,
+      deps,
+      stage: "Rollout",
+      requests: "Rollout",
+      interrupted: (message) => new RolloutInterruptedError(message),
+      work: async (line, signal) => {
+        const result = await chatN(
+          deps.pool,
+          {
+            model: o.model,
+            messages: rolloutMessages(line.record, o),
+            n: o.n,
+            temperature: o.temperature,
+            maxTokens: o.maxTokens,
+            topP: o.topP,
+          },
+          signal,
+        );
+        summary.requests += 1 + result.extraRequests;
+        summary.extraRequests += result.extraRequests;
+        summary.promptTokens += result.usage?.promptTokens ?? 0;
+        summary.completionTokens += result.usage?.completionTokens ?? 0;
+        for (const c of result.choices) if (c === null) summary.emptyTrajectories++;
+        return scoreRollout(result, line.record, o);
+      },
+    });
+
+    await writeLinesAtomic(
+      outputPath,
+      (function* () {
+        for (const line of selected) {
+          const entry = done.get(line.index);
+          if (entry === undefined) throw new Error(`rollout: record ${line.index} missing after the run`);
+          const sent = rolloutMessages(line.record, o);
+          const extra = sent === line.record.prompt ? {} : { rollout_prompt: sent };
+          yield JSON.stringify({ ...(JSON.parse(line.text) as object), ...extra, ...entry.r });
+        }
+      })(),
+    );
+    await rm(journalPath, { force: true });
     await tally(outputPath, summary);
     summary.ms = now() - t0;
     return summary;
-  }
-  const done = existing?.entries ?? new Map();
-  summary.resumed = selected.filter((l) => done.has(l.index)).length;
-  const pending = selected.filter((l) => !done.has(l.index));
-
-  await mkdir(dirname(outputPath), { recursive: true });
-  const journal = await JournalWriter.open(journalPath, header, existing);
-  await runJournaled({
-    pending: pending.map((line) => ({ index: line.index, item: line })),
-    total: selected.length,
-    alreadyDone: summary.resumed,
-    journal,
-    journalPath,
-    done,
-    deps,
-    stage: "Rollout",
-    requests: "Rollout",
-    interrupted: (message) => new RolloutInterruptedError(message),
-    work: async (line, signal) => {
-      const result = await chatN(
-        deps.pool,
-        {
-          model: o.model,
-          messages: rolloutMessages(line.record, o),
-          n: o.n,
-          temperature: o.temperature,
-          maxTokens: o.maxTokens,
-          topP: o.topP,
-        },
-        signal,
-      );
-      summary.requests += 1 + result.extraRequests;
-      summary.extraRequests += result.extraRequests;
-      summary.promptTokens += result.usage?.promptTokens ?? 0;
-      summary.completionTokens += result.usage?.completionTokens ?? 0;
-      for (const c of result.choices) if (c === null) summary.emptyTrajectories++;
-      return scoreRollout(result, line.record, o);
-    },
   });
-
-  await writeLinesAtomic(
-    outputPath,
-    (function* () {
-      for (const line of selected) {
-        const entry = done.get(line.index);
-        if (entry === undefined) throw new Error(`rollout: record ${line.index} missing after the run`);
-        const sent = rolloutMessages(line.record, o);
-        const extra = sent === line.record.prompt ? {} : { rollout_prompt: sent };
-        yield JSON.stringify({ ...(JSON.parse(line.text) as object), ...extra, ...entry.r });
-      }
-    })(),
-  );
-  await rm(journalPath, { force: true });
-  await tally(outputPath, summary);
-  summary.ms = now() - t0;
-  return summary;
 }
 
 /** Any-correct count and mean pass rate over the output file, streamed. */

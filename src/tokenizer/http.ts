@@ -1,6 +1,7 @@
 /** A small retrying JSON POST, shared by the remote token counters. */
 
 import { RemoteError } from "../errors.js";
+import { redactText, redactUrl } from "../net/redact.js";
 import { DEFAULT_RETRY_POLICY, type RequestFailure, type RetryPolicy, retryDelay } from "../net/retry.js";
 import { type SleepOptions, sleep } from "../net/sleep.js";
 
@@ -53,8 +54,9 @@ export interface PostJsonRequest {
 
 /**
  * POSTs `body` as JSON and returns the parsed JSON answer of the first 2xx response.
- * Failed attempts are retried as `retryDelay` decides. Throws `RemoteError` (with the URL and the last
- * status) when it gives up or when a 2xx body is not JSON; rethrows the abort reason when `signal` aborts.
+ * Failed attempts are retried as `retryDelay` decides. Throws `RemoteError` (with the URL, its credentials
+ * and secret query values redacted, and the last status) when it gives up or when a 2xx body is not JSON;
+ * rethrows the abort reason when `signal` aborts.
  */
 export async function postJson(request: PostJsonRequest, options: ResolvedHttpOptions): Promise<unknown> {
   const { url } = request;
@@ -96,9 +98,10 @@ function parseJsonBody(request: PostJsonRequest, status: number, text: string): 
   try {
     return JSON.parse(text);
   } catch (error) {
+    const url = redactUrl(request.url);
     throw new RemoteError(
-      `${request.what} failed: POST ${request.url} answered HTTP ${status} with a body that is not JSON: ${quoteSnippet(text)}`,
-      request.url,
+      `${request.what} failed: POST ${url} answered HTTP ${status} with a body that is not JSON: ${quoteSnippet(text)}`,
+      url,
       status,
       { cause: error },
     );
@@ -112,24 +115,22 @@ function failureError(
   attempts: number,
 ): RemoteError {
   const tries = attempts > 1 ? ` (gave up after ${attempts} attempts)` : "";
+  const url = redactUrl(request.url);
   if (failure.kind === "network") {
-    const reason = describeNetworkError(failure.error);
-    return new RemoteError(
-      `${request.what} failed: POST ${request.url} ${reason}${tries}`,
-      request.url,
-      undefined,
-      { cause: failure.error },
-    );
+    const reason = redactText(describeNetworkError(failure.error));
+    return new RemoteError(`${request.what} failed: POST ${url} ${reason}${tries}`, url, undefined, {
+      cause: failure.error,
+    });
   }
   const { status } = failure;
-  const detail = serverMessage(text);
+  const detail = redactText(serverMessage(text));
   let hint = "";
   if (status === 401 || status === 403) hint = "; check the API key";
   else if (status === 404) hint = "; check the URL and the model name";
   else if (status === 429) hint = "; the server is rate limiting, lower the concurrency or try later";
   return new RemoteError(
-    `${request.what} failed: POST ${request.url} answered HTTP ${status}${detail ? `: ${detail}` : ""}${hint}${tries}`,
-    request.url,
+    `${request.what} failed: POST ${url} answered HTTP ${status}${detail ? `: ${detail}` : ""}${hint}${tries}`,
+    url,
     status,
   );
 }

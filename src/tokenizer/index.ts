@@ -12,6 +12,16 @@ export {
   type HfTokenizerOptions,
   loadHfTokenizer,
 } from "./hf.js";
+export {
+  type HfHubCache,
+  type HfHubCacheSource,
+  type HfRepoRef,
+  type HfTokenizerLocation,
+  hfHubCache,
+  type LocateHfTokenizerOptions,
+  locateHfTokenizer,
+  parseHfRepoRef,
+} from "./hf-cache.js";
 export { DEFAULT_TIMEOUT_MS, type HttpOptions } from "./http.js";
 export { DEFAULT_CONCURRENCY, type RemoteCounterOptions } from "./remote.js";
 export { createGeminiCounter, DEFAULT_GEMINI_BASE_URL, type GeminiCounterOptions } from "./remote-gemini.js";

@@ -1,6 +1,7 @@
 /** Token counting by the Gemini API's `models/{model}:countTokens`. */
 
 import { ConfigError, RemoteError } from "../errors.js";
+import { redactUrl } from "../net/redact.js";
 import { postJson } from "./http.js";
 import { createRemoteCounter, type RemoteCounterOptions } from "./remote.js";
 import type { TokenCounter } from "./types.js";
@@ -40,8 +41,8 @@ export function createGeminiCounter(options: GeminiCounterOptions): TokenCounter
         const total = (answer as { totalTokens?: unknown } | null)?.totalTokens;
         if (!Number.isInteger(total) || (total as number) < 0) {
           throw new RemoteError(
-            `Gemini countTokens answered without "totalTokens" at ${endpoint}: ${JSON.stringify(answer).slice(0, 200)}`,
-            endpoint,
+            `Gemini countTokens answered without "totalTokens" at ${redactUrl(endpoint)}: ${JSON.stringify(answer).slice(0, 200)}`,
+            redactUrl(endpoint),
             200,
           );
         }

@@ -1,6 +1,7 @@
 /** Token counting by a vLLM server's `POST /tokenize` endpoint. */
 
 import { ConfigError, RemoteError } from "../errors.js";
+import { redactUrl } from "../net/redact.js";
 import { postJson, type ResolvedHttpOptions } from "./http.js";
 import { createRemoteCounter, type RemoteCounterOptions } from "./remote.js";
 import type { TokenCounter } from "./types.js";
@@ -17,7 +18,7 @@ export interface VllmCounterOptions extends RemoteCounterOptions {
 /**
  * A counter backed by vLLM. Each text is one request `{"prompt", "add_special_tokens": false, "model"?}`;
  * the answer's `count` is the count and its `tokens` the ids. Id: `vllm:<url>#<model>` (`vllm:<url>`
- * without a model).
+ * without a model), the URL's credentials redacted (the id is written into sidecars and cache keys).
  */
 export function createVllmCounter(options: VllmCounterOptions): TokenCounter {
   const url = normaliseServerUrl(options.url);
@@ -29,7 +30,8 @@ export function createVllmCounter(options: VllmCounterOptions): TokenCounter {
     const answer = await postJson({ what: "vLLM tokenize", url: endpoint, body, headers }, http);
     return readAnswer(answer, endpoint);
   };
-  const label = model ? `${url}#${model}` : url;
+  const shown = redactUrl(url);
+  const label = model ? `${shown}#${model}` : shown;
   return createRemoteCounter(
     {
       id: `vllm:${label}`,
@@ -38,7 +40,11 @@ export function createVllmCounter(options: VllmCounterOptions): TokenCounter {
       encode: async (text, http) => {
         const { tokens } = await tokenize(text, http);
         if (!tokens)
-          throw new RemoteError(`vLLM tokenize answered without "tokens" at ${endpoint}`, endpoint, 200);
+          throw new RemoteError(
+            `vLLM tokenize answered without "tokens" at ${redactUrl(endpoint)}`,
+            redactUrl(endpoint),
+            200,
+          );
         return tokens;
       },
     },
@@ -52,13 +58,13 @@ export function normaliseServerUrl(raw: string): string {
   try {
     parsed = new URL(raw);
   } catch {
-    throw new ConfigError(`Invalid vLLM server URL "${raw}": expected http://host:port`);
+    throw new ConfigError(`Invalid vLLM server URL "${redactUrl(raw)}": expected http://host:port`);
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new ConfigError(`Invalid vLLM server URL "${raw}": expected an http:// or https:// URL`);
+    throw new ConfigError(`Invalid vLLM server URL "${redactUrl(raw)}": expected an http:// or https:// URL`);
   }
   if (parsed.search || parsed.hash) {
-    throw new ConfigError(`Invalid vLLM server URL "${raw}": expected no query or fragment`);
+    throw new ConfigError(`Invalid vLLM server URL "${redactUrl(raw)}": expected no query or fragment`);
   }
   return parsed.href.replace(/\/+$/, "");
 }
@@ -77,8 +83,8 @@ function readAnswer(answer: unknown, endpoint: string): TokenizeAnswer {
   const count = Number.isInteger(record.count) ? (record.count as number) : tokens?.length;
   if (count === undefined || count < 0) {
     throw new RemoteError(
-      `vLLM tokenize answered without a token count at ${endpoint}: ${JSON.stringify(answer).slice(0, 200)}`,
-      endpoint,
+      `vLLM tokenize answered without a token count at ${redactUrl(endpoint)}: ${JSON.stringify(answer).slice(0, 200)}`,
+      redactUrl(endpoint),
       200,
     );
   }

@@ -4,6 +4,7 @@ import { ConfigError } from "../errors.js";
 import { createApproxCounter } from "./approx.js";
 import { loadQwen3 } from "./bundled.js";
 import { loadHfTokenizer } from "./hf.js";
+import { type HfRepoRef, locateHfTokenizer, parseHfRepoRef } from "./hf-cache.js";
 import type { RemoteCounterOptions } from "./remote.js";
 import { createGeminiCounter, DEFAULT_GEMINI_BASE_URL } from "./remote-gemini.js";
 import { createVllmCounter } from "./remote-vllm.js";
@@ -13,10 +14,13 @@ import type { TokenCounter } from "./types.js";
 
 export const DEFAULT_TOKENIZER_SPEC = "qwen3";
 
-/** A parsed spec. */
+/**
+ * A parsed spec. An `hf` spec whose path reads as `ORG/NAME[@REVISION]` (and a bare `ORG/NAME[@REVISION]`)
+ * carries `repo`: it is loaded from that local path when one exists, else from the local Hugging Face cache.
+ */
 export type TokenizerSpec =
   | { kind: "qwen3" }
-  | { kind: "hf"; path: string }
+  | { kind: "hf"; path: string; repo?: HfRepoRef }
   | { kind: "tiktoken"; encoding: string }
   | { kind: "sentencepiece"; path: string }
   | { kind: "approx" }
@@ -27,6 +31,7 @@ export type TokenizerSpec =
 export const TOKENIZER_SPEC_FORMS: readonly string[] = [
   "qwen3 (the default: the Qwen3 tokenizer.json bundled with the package)",
   "hf:PATH (a tokenizer.json file, or a folder containing one)",
+  "ORG/NAME[@REVISION] or hf:ORG/NAME[@REVISION] (a model already in the local Hugging Face cache, e.g. Qwen/Qwen3-8B; never downloads)",
   `tiktoken:ENCODING (${TIKTOKEN_ENCODINGS.join(", ")})`,
   "sentencepiece:MODEL (a SentencePiece .model file)",
   "approx (ceil(characters / 4), for quick dry runs)",
@@ -39,12 +44,19 @@ export function parseTokenizerSpec(spec: string): TokenizerSpec {
   if (spec === "qwen3") return { kind: "qwen3" };
   if (spec === "approx") return { kind: "approx" };
   const colon = spec.indexOf(":");
+  if (colon < 0) {
+    const repo = parseHfRepoRef(spec);
+    if (repo) return { kind: "hf", path: spec, repo };
+  }
   const prefix = colon < 0 ? spec : spec.slice(0, colon);
   const rest = colon < 0 ? "" : spec.slice(colon + 1);
   const hasRest = colon >= 0 && rest !== "";
   switch (prefix) {
     case "hf":
-      if (hasRest) return { kind: "hf", path: rest };
+      if (hasRest) {
+        const repo = parseHfRepoRef(rest);
+        return repo ? { kind: "hf", path: rest, repo } : { kind: "hf", path: rest };
+      }
       break;
     case "tiktoken":
       if (hasRest) {
@@ -77,7 +89,10 @@ export function parseTokenizerSpec(spec: string): TokenizerSpec {
 }
 
 export interface ResolveTokenizerOptions {
-  /** Environment for API keys and `GEMINI_BASE_URL`. @default process.env */
+  /**
+   * Environment for API keys, `GEMINI_BASE_URL` and the Hugging Face cache folder (`HF_HUB_CACHE`, `HF_HOME`,
+   * `XDG_CACHE_HOME`; see `hfHubCache`). @default process.env
+   */
   env?: Record<string, string | undefined>;
   /** `fetch` for remote counters. @default globalThis.fetch */
   fetch?: typeof fetch;
@@ -89,7 +104,8 @@ export interface ResolveTokenizerOptions {
 
 /**
  * Builds the counter a spec names. Local files are read and hashed now (missing file → `ConfigError`
- * naming the path); remote counters make no request until used.
+ * naming the path); `ORG/NAME` is read from the local Hugging Face cache, never downloaded (not there →
+ * `ConfigError` naming every folder looked in); remote counters make no request until used.
  */
 export async function resolveTokenizer(
   spec: string,
@@ -104,8 +120,11 @@ export async function resolveTokenizer(
   switch (parsed.kind) {
     case "qwen3":
       return loadQwen3();
-    case "hf":
-      return loadHfTokenizer(parsed.path);
+    case "hf": {
+      if (parsed.repo === undefined) return loadHfTokenizer(parsed.path);
+      const found = await locateHfTokenizer(parsed.path, parsed.repo, { env });
+      return loadHfTokenizer(found.path, { name: found.name });
+    }
     case "tiktoken":
       return loadTiktoken(parsed.encoding);
     case "sentencepiece":

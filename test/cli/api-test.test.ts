@@ -178,6 +178,111 @@ describe("api-test", () => {
     const { error } = await run(["--base-url", "http://x/v1", "--model", "m", "--prompt", "cot"]);
     expect(String(error)).toContain("--prompt must be answer-is or plain");
   });
+
+  it("--json prints the result object (summary and every sample) instead of the lines; -m is --model", async () => {
+    server = await startOpenAIServer({ answer: syntheticAnswerer() });
+    const { out, error } = await run([
+      "--base-url",
+      server.url,
+      "-m",
+      "m",
+      "--n-samples",
+      "3",
+      "--json",
+      "-q",
+    ]);
+    expect(error).toBeUndefined();
+    const json = JSON.parse(out) as {
+      model: string;
+      summary: { samples: number; correct: number; failed: number };
+      lines: { index: number; sample: { golds: string[] }; trajectories: { is_correct: number }[] }[];
+    };
+    expect(json.model).toBe("m");
+    expect(json.summary).toMatchObject({ samples: 3, correct: 3, failed: 0 });
+    expect(json.lines.map((l) => [l.index, l.sample.golds[0], l.trajectories[0]?.is_correct])).toEqual([
+      [0, "Paris", 1],
+      [1, expect.any(String), 1],
+      [2, expect.any(String), 1],
+    ]);
+    expect(server.requests.every((r) => r.body?.model === "m")).toBe(true);
+  });
+
+  it("--json names a failed request's error by its message, and the run still fails", async () => {
+    server = await startOpenAIServer({ fault: () => ({ kind: "status", status: 400, message: "bad" }) });
+    const { out, error } = await run([
+      "--base-url",
+      server.url,
+      "--model",
+      "m",
+      "--n-samples",
+      "1",
+      "--json",
+    ]);
+    expect(error).toBeInstanceOf(RemoteError);
+    const json = JSON.parse(out) as { summary: { failed: number }; lines: { error?: string }[] };
+    expect(json.summary.failed).toBe(1);
+    expect(json.lines[0]?.error).toMatch(/400/);
+  });
+
+  it.each([[["--retries", "1"]], [["--max-retries", "1"]]])(
+    "%j: a failing request is sent 1 + 1 times (--max-retries is the old spelling of --retries)",
+    async (flag) => {
+      server = await startOpenAIServer({ fault: () => ({ kind: "status", status: 503, retryAfter: "0" }) });
+      const { error } = await run(["--base-url", server.url, "--model", "m", "--n-samples", "2", ...flag]);
+      expect(error).toBeInstanceOf(RemoteError);
+      expect(server.requests).toHaveLength(4);
+    },
+  );
+
+  it.each([[["--timeout-ms", "200"]], [["--timeout", "0.2"]]])(
+    "%j: a reply slower than the limit fails the request (--timeout is the old spelling, in seconds)",
+    async (flag) => {
+      server = await startOpenAIServer({ answer: syntheticAnswerer(), latencyMs: () => 3000 });
+      const started = performance.now();
+      const { out, error } = await run([
+        "--base-url",
+        server.url,
+        "--model",
+        "m",
+        "--n-samples",
+        "1",
+        "--retries",
+        "0",
+        ...flag,
+      ]);
+      expect(error).toBeInstanceOf(RemoteError);
+      expect(out).toContain("request failed:");
+      expect(performance.now() - started).toBeLessThan(2500);
+    },
+  );
+
+  it.each([[["--timeout-ms", "5000"]], [["--timeout", "5"]]])(
+    "%j: a reply within the limit succeeds (--timeout counts seconds, not ms)",
+    async (flag) => {
+      server = await startOpenAIServer({ answer: syntheticAnswerer(), latencyMs: () => 300 });
+      const { out, error } = await run([
+        "--base-url",
+        server.url,
+        "--model",
+        "m",
+        "--n-samples",
+        "1",
+        "--retries",
+        "0",
+        ...flag,
+      ]);
+      expect(error).toBeUndefined();
+      expect(out).toContain("m: correct 1/1");
+    },
+  );
+
+  it("-q changes nothing on stdout (api-test prints no progress)", async () => {
+    server = await startOpenAIServer({ answer: syntheticAnswerer() });
+    const quiet = await run(["--base-url", server.url, "--model", "m", "--n-samples", "2", "-q"]);
+    const loud = await run(["--base-url", server.url, "--model", "m", "--n-samples", "2"]);
+    const strip = (s: string) => s.replace(/latency .*$/m, "");
+    expect(strip(quiet.out)).toBe(strip(loud.out));
+  });
 });
 
 describe("runApiTest (the library stage, src/stages/api-test.ts)", () => {

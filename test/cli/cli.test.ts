@@ -47,6 +47,45 @@ describe("keychain-synth CLI", () => {
     for (const l of lines) expect(JSON.parse(l).prompt_length).toBeLessThanOrEqual(550);
   });
 
+  it("plain --json prints the file summaries as JSON, and the same file as without it", async () => {
+    const args = ["-i", FIXTURE, "-L", "600", "-G", "50", "-n", "5", "-t", "approx", "--no-cache", "-q"];
+    const r = run("plain", ...args, "-o", "outjson", "--json");
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.out) as {
+      files: { path: string; written: number; requested: number; skipped: unknown[]; withinBudget: number }[];
+    };
+    expect(json.files).toHaveLength(1);
+    expect(json.files[0]).toMatchObject({
+      path: join("outjson", "small", "train-num_sample_5-max_seq_600.jsonl"),
+      written: 5,
+      requested: 5,
+      skipped: [],
+      withinBudget: 5,
+    });
+    expect(run("plain", ...args, "-o", "outtext").code).toBe(0);
+    const file = "small/train-num_sample_5-max_seq_600.jsonl";
+    expect(await readFile(join(sandbox.dir, "outjson", file), "utf8")).toBe(
+      await readFile(join(sandbox.dir, "outtext", file), "utf8"),
+    );
+  });
+
+  it("keychain --json prints the file summaries and their verification as JSON", () => {
+    const r = run(
+      "keychain",
+      ...["-i", FIXTURE, "-L", "1500", "-G", "50", "-n", "2", "--chains", "3", "--distractor-questions", "5"],
+      ...["-t", "approx", "--no-cache", "-o", "kcjson", "-q", "--json"],
+    );
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.out) as {
+      files: { path: string; written: number }[];
+      verification: { path: string; lines: number; failed: number }[];
+    };
+    expect(json.files.map((f) => f.written)).toEqual([2]);
+    expect(json.verification).toMatchObject([{ path: json.files[0]?.path, lines: 2, failed: 0 }]);
+  });
+
   it("keychain writes verifiable-looking instances within budget (approx tokenizer: counted, not additive)", async () => {
     const r = run(
       "keychain",
@@ -187,6 +226,16 @@ describe("keychain-synth CLI", () => {
     expect(r.err).toMatch(msg as RegExp);
   });
 
+  it.each([
+    [["hotpotqa", "--retries", "x"], /--retries expects an integer ≥ 0, got "x"/],
+    [["nq"], /Unknown data set "nq": use hotpotqa, musique, 2wikimqa/],
+  ])("download rejects %j: exit 2, nothing fetched", async (args, msg) => {
+    const r = run("download", ...(args as string[]), "--data-dir", "never", "--mirror", "http://127.0.0.1:9");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(msg as RegExp);
+    expect(existsSync(join(sandbox.dir, "never"))).toBe(false);
+  });
+
   it("download says when the host cannot be reached", async () => {
     // A port that was just free: nothing listens there, so the connection is refused.
     const port = await new Promise<number>((resolve) => {
@@ -224,6 +273,37 @@ describe("keychain-synth score", () => {
       is_correct: 1,
     });
     expect(scored[4].score.extracted_answer).toBeNull();
+  });
+
+  it("--json prints the scores as JSON; -q changes nothing on stdout", () => {
+    const r = run("score", OUTPUTS, "--compare", "--json");
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.out) as {
+      mode: string;
+      files: {
+        path: string;
+        lines: number;
+        extracted: number;
+        mean: { sub_em: number };
+        differences: unknown[];
+      }[];
+    };
+    expect(json.mode).toBe("default");
+    expect(json.files).toHaveLength(1);
+    expect(json.files[0]).toMatchObject({ path: OUTPUTS, lines: 5, extracted: 4, mean: { sub_em: 0.2 } });
+    expect(json.files[0]?.differences).toHaveLength(3);
+    const quiet = run("score", OUTPUTS, "--compare", "-q");
+    expect(quiet.err).toBe("");
+    expect(quiet.out).toBe(run("score", OUTPUTS, "--compare").out);
+  });
+
+  it.each([
+    [["--extractor", "cot"], /--extractor must be thinking, answer-is or auto, got "cot"/],
+    [["--mode", "strict"], /--mode must be default or compat, got "strict"/],
+  ])("score rejects %j: exit 2", (extra, msg) => {
+    const r = run("score", OUTPUTS, ...(extra as string[]));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(msg as RegExp);
   });
 
   it("compat mode reproduces the original's rewards", () => {

@@ -204,7 +204,7 @@ describe("keychain-synth report", () => {
     expect(await readFile(out, "utf8")).toBe(first);
     expect(await readdir(join(sandbox.dir, "site"))).toEqual(["report.html"]);
     expect(first).toContain("<title>Fixture &amp; co</title>");
-    expect(first.match(/<svg /g)).toHaveLength(6);
+    expect(first.match(/<svg /g)).toHaveLength(9);
     expect(first).not.toMatch(/https?:\/\/|<script/);
   });
 

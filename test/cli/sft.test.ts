@@ -263,4 +263,92 @@ describe("keychain-synth sft", () => {
         .code,
     ).toBe(0);
   });
+
+  it.each(["convert", "clean"])(
+    "%s: --out and its old spelling --out-dir write the same files (-o is --out)",
+    async (cmd) => {
+      const outputs = await Promise.all(
+        ["--out", "--out-dir", "-o"].map(async (flag, i) => {
+          const dir = `${cmd}-spelling-${i}`;
+          const r = run("sft", cmd, PLAIN, KEYCHAIN, flag, dir, "--by-dataset");
+          expect(r.code, r.err).toBe(0);
+          const files = [];
+          for (const line of r.out.trim().split("\n")) {
+            const path = line.slice(line.lastIndexOf("→ ") + 2);
+            expect(path.startsWith(`${dir}/`)).toBe(true);
+            files.push({
+              name: path.slice(dir.length),
+              text: await readFile(join(sandbox.dir, path), "utf8"),
+            });
+          }
+          return { out: r.out.replaceAll(dir, "OUT"), files };
+        }),
+      );
+      expect(outputs[1]).toEqual(outputs[0]);
+      expect(outputs[2]).toEqual(outputs[0]);
+    },
+  );
+
+  it("filter: --out and --out-dir write to the folder given", async () => {
+    expect(run("sft", "convert", KEYCHAIN, "-o", "tofilter").code).toBe(0);
+    const input = "tofilter/dev-num_sample_2-max_seq_8192-qwen14b_ckpt-swift.jsonl";
+    const name = "dev-num_sample_2-max_seq_8192-qwen14b_ckpt-swift-filtered.jsonl";
+    const texts = [];
+    for (const flag of ["--out", "--out-dir"]) {
+      const r = run("sft", "filter", input, flag, `filtered${flag}`);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toContain(`→ filtered${flag}/${name}`);
+      texts.push(await readFile(join(sandbox.dir, `filtered${flag}`, name), "utf8"));
+    }
+    expect(texts[1]).toBe(texts[0]);
+  });
+
+  it("convert --json prints every input's summary as JSON, and nothing else on stdout", () => {
+    const r = run("sft", "convert", PLAIN, KEYCHAIN, "-o", "json", "--by-dataset", "--json");
+    expect(r.code, r.err).toBe(0);
+    const json = JSON.parse(r.out) as {
+      files: { input: string; records: number; rows: number; skippedEmpty: number; outputPath: string }[];
+    };
+    expect(json.files.map((f) => [f.input, f.records, f.rows, f.skippedEmpty, f.outputPath])).toEqual([
+      [PLAIN, 3, 6, 2, "json/hotpotqa/train-num_sample_3-max_seq_4096-qwen14b_ckpt-swift.jsonl"],
+      [KEYCHAIN, 2, 4, 0, "json/musique/dev-num_sample_2-max_seq_8192-qwen14b_ckpt-swift.jsonl"],
+    ]);
+  });
+
+  it("clean -q keeps the notes off stderr; the summary is still printed", () => {
+    const loud = run("sft", "clean", PLAIN, "-o", "quiet-clean");
+    expect(loud.err).toContain("has no </think>; passed over");
+    const quiet = run("sft", "clean", PLAIN, "-o", "quiet-clean", "-q");
+    expect(quiet.code).toBe(0);
+    expect(quiet.err).toBe("");
+    expect(quiet.out).toBe(loud.out);
+  });
+
+  it("filter, clean and validate print JSON with --json", () => {
+    const clean = run("sft", "clean", KEYCHAIN, "-o", "json-clean", "--json", "-q");
+    expect(clean.code, clean.err).toBe(0);
+    expect(JSON.parse(clean.out).files[0]).toMatchObject({ input: KEYCHAIN, records: 2, kept: 2 });
+    expect(run("sft", "convert", KEYCHAIN, "-o", "json-filter", "-q").code).toBe(0);
+    const converted = "json-filter/dev-num_sample_2-max_seq_8192-qwen14b_ckpt-swift.jsonl";
+    const filter = run("sft", "filter", converted, "--json");
+    expect(filter.code, filter.err).toBe(0);
+    expect(JSON.parse(filter.out).files[0]).toMatchObject({ input: converted, questions: 2, kept: 2 });
+    const validate = run("sft", "validate", converted, "--no-tokens", "--json");
+    expect(validate.code, validate.err).toBe(0);
+    expect(JSON.parse(validate.out).files[0]).toMatchObject({ file: converted, rows: 4, errorCount: 0 });
+  });
+
+  it("extract-summaries: --out and --out-dir write the same file; --json prints the counts", async () => {
+    const args = ["-i", "chatqa2/long_sft_sample.jsonl", "-t", "approx", "--min-input-tokens", "50", "-q"];
+    const texts = [];
+    for (const flag of ["--out", "--out-dir"]) {
+      const r = run("sft", "extract-summaries", ...args, flag, `sum${flag}`, "--json");
+      expect(r.code, r.err).toBe(0);
+      const json = JSON.parse(r.out) as { read: number; afterOutputTokens: number; outputPath: string };
+      expect(json).toMatchObject({ read: 4, afterInputTokens: 2 });
+      expect(json.outputPath).toBe(`sum${flag}/long_sft_train_summary.jsonl`);
+      texts.push(await readFile(join(sandbox.dir, json.outputPath), "utf8"));
+    }
+    expect(texts[1]).toBe(texts[0]);
+  });
 });

@@ -1,18 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { CorpusBuilder } from "../../src/corpus/corpus-builder.js";
-import type { SourceQa } from "../../src/corpus/source-qa.js";
+import type { SourceItem, SourceQa } from "../../src/corpus/source-qa.js";
+import { InputError } from "../../src/errors.js";
 
-function qa(id: string, documents: [string, boolean][], extra: Partial<SourceQa> = {}): { qa: SourceQa } {
+function qa(id: string, documents: [string, boolean][], extra: Partial<SourceQa> = {}, line = 1): SourceItem {
   return {
     qa: {
       id,
       question: `q ${id}`,
       answers: ["a"],
       aliases: [],
-      documents: documents.map(([text, gold]) => ({ text, gold })),
+      documents: documents.map(([text, gold], i) => ({ text, gold, field: `documents[${i}]` })),
       emptyParagraphs: 0,
       ...extra,
     },
+    place: { file: "in.jsonl", line, id },
   };
 }
 
@@ -27,7 +29,7 @@ describe("CorpusBuilder", () => {
         ["C", false],
       ]),
     );
-    builder.add({ skip: "unanswerable" });
+    builder.add({ skip: "unanswerable", place: { file: "in.jsonl", line: 2, id: "u" } });
     builder.add(
       qa(
         "2",
@@ -65,6 +67,9 @@ describe("CorpusBuilder", () => {
       },
     ]);
     expect(corpus.skipped).toEqual({ unanswerable: 1 });
+    expect(corpus.dropped).toEqual([
+      { reason: "unanswerable", count: 1, places: [{ file: "in.jsonl", line: 2, id: "u" }] },
+    ]);
     expect(builder.recordsRead).toBe(3);
   });
 
@@ -75,6 +80,34 @@ describe("CorpusBuilder", () => {
       docs: [],
       qas: [],
       skipped: { no_supporting: 1, empty_paragraph: 2 },
+      dropped: [{ reason: "no_supporting", count: 1, places: [{ file: "in.jsonl", line: 1, id: "1" }] }],
     });
+  });
+
+  it("refuses a repeated id, or keeps the first and drops the others", () => {
+    const strict = new CorpusBuilder("jsonl", "in.jsonl");
+    strict.add(qa("1", [["A", true]], {}, 1));
+    expect(() => strict.add(qa("1", [["B", true]], {}, 7))).toThrow(
+      new InputError(
+        'the question id "1" is used twice in this data set: first at line 1, again at line 7. Ids must be unique within a data set; --duplicate-ids keep-first (duplicateIds: "keep-first") keeps the first and counts the others as dropped',
+        { file: "in.jsonl", line: 7, id: "1" },
+      ),
+    );
+    const lenient = new CorpusBuilder("jsonl", "in.jsonl", { duplicateIds: "keep-first" });
+    lenient.add(qa("1", [["A", true]], {}, 1));
+    lenient.add(qa("1", [["B", true]], {}, 7));
+    const corpus = lenient.finish();
+    expect([corpus.docs, corpus.qas.map((q) => q.id)]).toEqual([["A"], ["1"]]);
+    expect(corpus.dropped).toEqual([
+      { reason: "duplicate_id", count: 1, places: [{ file: "in.jsonl", line: 7, id: "1" }] },
+    ]);
+  });
+
+  it("counts a dropped record's id as unused: its twin may be kept", () => {
+    const builder = new CorpusBuilder("musique", "m.jsonl");
+    builder.add({ skip: "unanswerable", place: { file: "m.jsonl", line: 1, id: "1" } });
+    builder.add(qa("1", [["A", false]], {}, 2));
+    builder.add(qa("1", [["A", true]], {}, 3));
+    expect(builder.finish().qas.map((q) => q.sourcePosition)).toEqual([2]);
   });
 });

@@ -24,11 +24,12 @@ describe("parseGenericRecord", () => {
         answers: ["a"],
         aliases: [],
         documents: [
-          { text: "T\nText.", gold: false },
-          { text: "Other.", gold: true },
+          { text: "T\nText.", gold: false, field: "documents[0]" },
+          { text: "Other.", gold: true, field: "documents[1]" },
         ],
         emptyParagraphs: 0,
       },
+      place: { file: "mine.jsonl", line: 2, id: "g" },
     });
   });
 

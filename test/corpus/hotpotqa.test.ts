@@ -45,12 +45,13 @@ describe("parseHotpotQaRecord", () => {
         answers: ["the Ex"],
         aliases: [],
         documents: [
-          { text: "Villeneuve\nVilleneuve is a town.", gold: false },
-          { text: "Ville\nVille is a city. The Ex flows through it.", gold: true },
+          { text: "Villeneuve\nVilleneuve is a town.", gold: false, field: "context[0]" },
+          { text: "Ville\nVille is a city. The Ex flows through it.", gold: true, field: "context[1]" },
         ],
         emptyParagraphs: 1,
         meta: { type: "bridge", level: "hard" },
       },
+      place: { ...place, id: "5a8b" },
     });
   });
 
@@ -70,7 +71,7 @@ describe("parseHotpotQaRecord", () => {
         ],
       }),
     );
-    expect(item).toEqual({ skip: "unknown_supporting_title" });
+    expect(item).toEqual({ skip: "unknown_supporting_title", place: { ...place, id: "5a8b" } });
   });
 
   it.each([
@@ -153,6 +154,7 @@ describe("readCorpus on HotpotQA", () => {
         },
       ],
       skipped: { empty_paragraph: 1 },
+      dropped: [],
     });
   });
 

@@ -25,10 +25,11 @@ describe("parseMusiqueRecord", () => {
         question: "q",
         answers: ["a"],
         aliases: ["A"],
-        documents: [{ text: "T\nText.", gold: true }],
+        documents: [{ text: "T\nText.", gold: true, field: "paragraphs[0]" }],
         emptyParagraphs: 0,
         hops: 3,
       },
+      place: { ...place, id: "3hop1__1_2_3" },
     });
   });
 
@@ -45,6 +46,7 @@ describe("parseMusiqueRecord", () => {
   it("skips unanswerable records without reading the rest, and treats a missing answerable as true", () => {
     expect(parse({ id: "2hop__1", answerable: false, paragraphs: "ignored" })).toEqual({
       skip: "unanswerable",
+      place: { ...place, id: "2hop__1" },
     });
     expect("qa" in parse({ ...record, answerable: undefined })).toBe(true);
   });

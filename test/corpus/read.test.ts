@@ -100,7 +100,14 @@ describe("readCorpus", () => {
 });
 
 describe("corpusFingerprint", () => {
-  const corpus = (docs: string[]): Corpus => ({ format: "jsonl", source: "x", docs, qas: [], skipped: {} });
+  const corpus = (docs: string[]): Corpus => ({
+    format: "jsonl",
+    source: "x",
+    docs,
+    qas: [],
+    skipped: {},
+    dropped: [],
+  });
 
   it("is the SHA-256 of the documents in order, each followed by NUL", () => {
     // printf 'a\0bc\0' | sha256sum

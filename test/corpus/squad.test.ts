@@ -37,6 +37,18 @@ describe("readCorpus on SQuAD", () => {
         },
       ],
       skipped: { impossible: 1, empty_paragraph: 1, no_supporting: 1 },
+      dropped: [
+        {
+          reason: "impossible",
+          count: 1,
+          places: [{ file: path, id: "sq-2", field: "data[0].paragraphs[0].qas[1]" }],
+        },
+        {
+          reason: "no_supporting",
+          count: 1,
+          places: [{ file: path, id: "sq-4", field: "data[1].paragraphs[0].qas[0]" }],
+        },
+      ],
     });
   });
 

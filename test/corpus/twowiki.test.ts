@@ -24,10 +24,13 @@ describe("parseTwoWikiRecord", () => {
         question: "q",
         answers: ["a"],
         aliases: [],
-        documents: [{ text: "Film Y\nIts producer. In France it was a hit.", gold: true }],
+        documents: [
+          { text: "Film Y\nIts producer. In France it was a hit.", gold: true, field: "context[0]" },
+        ],
         emptyParagraphs: 0,
         meta: { type: "inference" },
       },
+      place: { file: "2wiki.json", line: 1, record: 1, id: "t1" },
     });
   });
 });

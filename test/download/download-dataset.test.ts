@@ -327,6 +327,32 @@ describe("downloadDataset: failures", () => {
     expect(existsSync(join(dataDir, "musique", "musique_v1.0.zip.part"))).toBe(false);
   });
 
+  it("keeps a mirror's credentials out of its messages", async () => {
+    server = await startServer((_req, res) => res.writeHead(404, "Not Found").end("nope"));
+    const mirror = server.base.replace("http://", "http://user:secret@");
+    // Node's fetch refuses a URL with credentials, and quotes it; a fetch that strips them gets the 404.
+    const refused = (await downloadDataset("hotpotqa", { dataDir, urlOverride: mirror, retries: 0 }).catch(
+      (e: unknown) => e,
+    )) as DownloadError;
+    const stripping = ((url: string, init: RequestInit) =>
+      fetch(url.replace("user:secret@", ""), init)) as unknown as typeof fetch;
+    const answered = (await downloadDataset("hotpotqa", {
+      dataDir,
+      urlOverride: mirror,
+      fetch: stripping,
+    }).catch((e: unknown) => e)) as DownloadError;
+    for (const error of [refused, answered]) {
+      expect(error).toBeInstanceOf(DownloadError);
+      expect(error.message).toContain(`${server.base.replace("http://", "http://user:***@")}${TRAIN}`);
+      expect(error.message).not.toContain("secret");
+      expect(error.url).not.toContain("secret");
+    }
+    expect(answered.status).toBe(404);
+    await expect(
+      downloadDataset("hotpotqa", { dataDir, urlOverride: "http://user:secret@bad host/?token=abc" }),
+    ).rejects.toThrow('Cannot use "http://user:***@bad host/?token=***" as a download URL');
+  });
+
   it("rejects unknown data set names and bad mirror URLs as configuration errors", async () => {
     await expect(downloadDataset("squad" as "hotpotqa", { dataDir })).rejects.toThrow(
       /Unknown data set "squad"/,

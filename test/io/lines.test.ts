@@ -5,8 +5,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { InputError } from "../../src/errors.js";
 import { ByteDigest, digestFile } from "../../src/io/digest.js";
-import { type Line, readJsonlTexts, readLines, splitLines } from "../../src/io/lines.js";
+import {
+  decodeUtf8Chunks,
+  firstInvalidUtf8,
+  type Line,
+  readJsonlTexts,
+  readLines,
+  splitLines,
+} from "../../src/io/lines.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -148,3 +156,122 @@ describe("readJsonlTexts", () => {
     ]);
   });
 });
+
+/** `parts` (strings and byte arrays) as one byte array. */
+function bytesOf(...parts: (string | number[])[]): Buffer {
+  return Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p) : Buffer.from(p))));
+}
+
+async function* bytesIn(bytes: Buffer, size: number): AsyncGenerator<Uint8Array> {
+  for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+}
+
+async function errorOf(work: Promise<unknown>): Promise<Error> {
+  return work.then(
+    () => new Error("expected a failure"),
+    (e: unknown) => e as Error,
+  );
+}
+
+describe("invalid UTF-8", () => {
+  it.each([
+    [
+      "a lone 0xff",
+      bytesOf("ok\nab", [0xff], "c\n"),
+      "line 2: not valid UTF-8: byte 0xff at byte offset 5 of the file (byte 2 of line 2)",
+    ],
+    [
+      "a bad continuation",
+      bytesOf("é\nx", [0xe2, 0x28, 0xa1], "\n"),
+      "line 2: not valid UTF-8: bytes 0xe2 0x28 at byte offset 4 of the file (byte 1 of line 2)",
+    ],
+    [
+      "an overlong encoding",
+      bytesOf([0xc0, 0x80]),
+      "line 1: not valid UTF-8: byte 0xc0 at byte offset 0 of the file (byte 0 of line 1)",
+    ],
+    [
+      "a surrogate",
+      bytesOf("x", [0xed, 0xa0, 0x80]),
+      "line 1: not valid UTF-8: bytes 0xed 0xa0 at byte offset 1 of the file (byte 1 of line 1)",
+    ],
+    [
+      "a character cut off at the end",
+      bytesOf("a\nb", [0xf0, 0x9f, 0x98]),
+      "line 2: not valid UTF-8: an incomplete character (0xf0 0x9f 0x98) at byte offset 3 of the file (byte 1 of line 2)",
+    ],
+    [
+      "a character cut off by a line break",
+      bytesOf("a", [0xc3], "\nb"),
+      "line 1: not valid UTF-8: an incomplete character (0xc3) at byte offset 1 of the file (byte 1 of line 1)",
+    ],
+  ])(
+    "readLines and splitLines refuse %s, naming the file, line and byte offset",
+    async (_, bytes, message) => {
+      const path = join(dir, "bad.txt");
+      await writeFile(path, bytes);
+      const error = await errorOf(collect(readLines(path)));
+      expect(error).toBeInstanceOf(InputError);
+      expect(error.message).toBe(`Cannot read "${path}" ${message}`);
+      for (const size of [1, 2, 3, 5, 64]) {
+        const split = await errorOf(collect(splitLines(bytesIn(bytes, size), "x.txt")));
+        expect(split.message).toBe(`Cannot read "x.txt" ${message}`);
+      }
+    },
+  );
+
+  it("yields the lines before the bad one", async () => {
+    const got: string[] = [];
+    const error = await errorOf(
+      (async () => {
+        for await (const { text } of splitLines(bytesIn(bytesOf("a\nb\n", [0xff]), 2))) got.push(text);
+      })(),
+    );
+    expect(got).toEqual(["a", "b"]);
+    expect(error.message).toBe(
+      "Cannot read input line 3: not valid UTF-8: byte 0xff at byte offset 4 of the file (byte 0 of line 3)",
+    );
+  });
+
+  it("decodeUtf8Chunks decodes characters split between chunks and refuses bad bytes with their place", async () => {
+    const good = bytesOf('{"a": "é😀",\n "b": 1}');
+    for (const size of [1, 2, 3, 64]) {
+      const parts: string[] = [];
+      for await (const text of decodeUtf8Chunks(bytesIn(good, size))) parts.push(text);
+      expect(parts.join("")).toBe(good.toString("utf8"));
+    }
+    const bad = bytesOf('{\n  "a": "é', [0xff], '"}');
+    for (const size of [1, 3, 64]) {
+      const error = await errorOf(collect2(decodeUtf8Chunks(bytesIn(bad, size), { file: "s.json" })));
+      expect(error.message).toBe(
+        'Cannot read "s.json" line 2: not valid UTF-8: byte 0xff at byte offset 12 of the file (byte 10 of line 2)',
+      );
+    }
+    const cut = await errorOf(collect2(decodeUtf8Chunks(bytesIn(bytesOf("ab", [0xe2, 0x82]), 1))));
+    expect(cut.message).toBe(
+      "Cannot read input line 1: not valid UTF-8: an incomplete character (0xe2 0x82) at byte offset 2 of the file (byte 2 of line 1)",
+    );
+  });
+
+  it("firstInvalidUtf8 agrees with a fatal TextDecoder on random bytes", () => {
+    const decoder = new TextDecoder("utf-8", { fatal: true });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 12 }), (bytes) => {
+        let valid = true;
+        try {
+          decoder.decode(bytes);
+        } catch {
+          valid = false;
+        }
+        expect(firstInvalidUtf8(bytes) === undefined).toBe(valid);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+async function collect2(items: AsyncIterable<string>): Promise<string[]> {
+  const all: string[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}

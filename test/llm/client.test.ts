@@ -267,3 +267,79 @@ describe("Azure OpenAI", () => {
     await expect(chats.chat(ask("Paris"))).rejects.toThrow(/check the API key/);
   });
 });
+
+describe("the response size limit", () => {
+  const big = (chars: number) => () => "x".repeat(chars);
+
+  it("refuses an announced body over maxResponseBytes without retrying, naming the URL and the limit", async () => {
+    const server = await serve({ answer: big(5000) });
+    const chats = pool([server.url], { maxResponseBytes: 2000 });
+    const error = await chats.chat(ask("x")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^Chat request to ${server.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/chat/completions failed: the answer is larger than the 2000-byte limit \\(\\d+ bytes announced\\); `,
+      ),
+    );
+    expect(server.requests).toHaveLength(1);
+    expect(chats.stats()).toMatchObject({ requests: 1, retries: 0, failed: 1 });
+  });
+
+  it("stops reading a body without Content-Length as soon as it passes the limit", async () => {
+    const server = await serve({ answer: big(200_000) });
+    let delivered = 0;
+    const unannounced: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      const headers = new Headers(response.headers);
+      headers.delete("content-length");
+      const counted = response.body?.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            delivered += chunk.byteLength;
+            controller.enqueue(chunk);
+          },
+        }),
+      );
+      return new Response(counted, { status: response.status, headers });
+    };
+    const chats = pool([server.url], { maxResponseBytes: 1000, fetch: unannounced });
+    const error = await chats.chat(ask("x")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect((error as Error).message).toContain(
+      "the answer is larger than the 1000-byte limit; lower max_tokens",
+    );
+    expect(server.requests).toHaveLength(1);
+    expect(delivered).toBeLessThan(200_000);
+  });
+
+  it("accepts a body within the limit, and checks the limit", async () => {
+    const server = await serve({ answer: big(500) });
+    const result = await pool([server.url], { maxResponseBytes: 4000 }).chat(ask("x"));
+    expect(result.choices).toEqual(["x".repeat(500)]);
+    expect(() => pool([server.url], { maxResponseBytes: 0 })).toThrow(
+      "the response size limit must be a positive number of bytes, got 0",
+    );
+  });
+});
+
+describe("credentials in base URLs", () => {
+  it("are redacted from the message of a failed request", async () => {
+    const { createServer } = await import("node:net");
+    const probe = createServer();
+    const port = await new Promise<number>((done) =>
+      probe.listen(0, "127.0.0.1", () => done((probe.address() as { port: number }).port)),
+    );
+    await new Promise((done) => probe.close(done));
+    const url = `http://user:secret@127.0.0.1:${port}/v1?api_key=key123`;
+    const error = await pool([url], { maxRetries: 0 })
+      .chat(ask("x"))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteError);
+    const { message } = error as RemoteError;
+    expect(message).toContain(`http://user:***@127.0.0.1:${port}/v1`);
+    expect(message).not.toContain("secret");
+    expect(message).not.toContain("key123");
+    expect((error as RemoteError).url).not.toContain("secret");
+    expect(() => pool(["ftp://user:secret@host/v1"])).toThrow('base URL "ftp://user:***@host/v1" is not');
+  });
+});

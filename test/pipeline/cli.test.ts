@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { Command } from "commander";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { registerMerge, registerPipeline } from "../../src/cli/pipeline.js";
+import type { MergeResult } from "../../src/pipeline/merge.js";
 import { ShardMergeError } from "../../src/pipeline/problems.js";
 import { fileExists } from "../../src/pipeline/sidecar.js";
 import { readJson, smallConfigYaml, tempDir } from "./helpers.js";
@@ -83,6 +84,32 @@ describe("pipeline and merge commands", () => {
     expect(
       await fileExists(join(dir, "out/verl/plain/small/train-num_sample_5-max_seq_600/train.parquet")),
     ).toBe(true);
+  });
+
+  it("pipeline and merge print their results as JSON with --json (merge -q is accepted)", async () => {
+    const config = join(dir, "pipeline.yaml");
+    await writeFile(config, smallConfigYaml());
+    await cli("pipeline", "--config", config, "--shard", "0/2", "-q");
+    stdout.length = 0;
+    await cli("pipeline", "--config", config, "--shard", "1/2", "-q", "--json");
+    const second = JSON.parse(stdout.join("")) as {
+      manifestPath: string;
+      summaries: { path: string; written: number }[];
+    };
+    expect(second.manifestPath).toBe(join(dir, "out/manifest.shard-1-of-2.json"));
+    expect(second.summaries.length).toBeGreaterThan(0);
+    expect(second.summaries.every((s) => s.path.includes(".shard-1-of-2.jsonl"))).toBe(true);
+
+    stdout.length = 0;
+    await cli("merge", "--config", config, "--json", "-q");
+    const merged = JSON.parse(stdout.join("")) as MergeResult;
+    expect(merged.merged).toHaveLength(4);
+    expect(merged.upToDate).toEqual([]);
+    expect(merged.merged.every((m) => m.shards === 2)).toBe(true);
+
+    stdout.length = 0;
+    await cli("merge", join(dir, "out"), "-q");
+    expect(stdout.join("")).toMatch(/merged 0 files, 4 already up to date\n$/);
   });
 
   it("merge fails naming the missing shard", async () => {

@@ -33,6 +33,7 @@ describe("GroupTable", () => {
       keychain: null,
       skips: null,
       rollouts: null,
+      difficulty: null,
       sft: null,
     });
   });

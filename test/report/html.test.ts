@@ -46,13 +46,16 @@ describe("renderReportHtml on the fixture files", () => {
 
   it("renders one inline <svg> per chart, each with its caption", () => {
     const charts = sections.flatMap((s) => s.charts);
-    // Two length charts (L = 1000, 2000), gold depth, pair depth, pass rates, SFT f1.
+    // Two length charts (L = 1000, 2000), gold depth, pair depth, pass rates, the difficulty charts, SFT f1.
     expect(charts.map((c) => c.title)).toEqual([
       "Prompt tokens at target length 1000",
       "Prompt tokens at target length 2000",
       "Gold document depth",
       "True-chain pair depth",
       "Pass-rate distribution",
+      "Pass rate by target length × gold-document depth (plain rollouts)",
+      "Pass rate by target length × true-chain depth (KeyChain rollouts)",
+      "KeyChain pass rate by hops and by chains",
       "SFT f1 distribution",
     ]);
     expect(html.match(/<svg /g)).toHaveLength(charts.length);

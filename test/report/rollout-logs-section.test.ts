@@ -40,8 +40,18 @@ describe("rolloutLogSection on the fixture", () => {
     const s = rolloutLogSection(a);
     expect(s.id).toBe("rollout-logs");
     expect(s.intro?.replace(BASIC, "BASIC")).toMatchInlineSnapshot(
-      `"3 training steps (1–4) read from "BASIC", 4 rollouts per prompt. A prompt is the input up to the assistant turn; prompts with "Passage 2:" are long-context QA, KeyChain (LongQA-Dis) when they mention UUIDs or the KeyChain chain instruction, plain (LongQA) otherwise; the rest is "other". Missing steps (no log file): 3. 3 prompt-steps had a rollout count other than 4 (duplicated prompts, or a different rollout n); their score bin is scaled to 4 rollouts. 2 inputs have no assistant-turn separator and count whole as the prompt."`,
+      `"3 training steps (1–4) read from "BASIC" (global_step_{N}.json files), 4 rollouts per prompt. A prompt is the input up to the assistant turn; prompts with "Passage 2:" are long-context QA, KeyChain (LongQA-Dis) when they mention UUIDs or the KeyChain chain instruction, plain (LongQA) otherwise; the rest is "other". Missing steps (no log file): 3. 3 prompt-steps had a rollout count other than 4 (duplicated prompts, or a different rollout n); their score bin is scaled to 4 rollouts. 2 inputs have no assistant-turn separator and count whole as the prompt."`,
     );
+  });
+
+  it("the intro of verl's {N}.jsonl dumps says their input is the prompt alone", async () => {
+    const jsonl = await analyzeRolloutLogs(join(BASIC, "../jsonl"), { repeats: 4 });
+    const intro = rolloutLogSection(jsonl).intro ?? "";
+    expect(intro).toContain("({N}.jsonl files), 4 rollouts per prompt.");
+    expect(intro).toContain(
+      "A prompt is the logged input (these dumps hold the prompt without the response);",
+    );
+    expect(intro).not.toContain("assistant-turn separator");
   });
 
   it("tables: an overview and a row per step for each class", () => {

@@ -19,6 +19,8 @@ import {
 } from "../../src/report/rollout-logs.js";
 
 const BASIC = join(import.meta.dirname, "../fixtures/rollout-logs/basic");
+/** The rollouts of BASIC as verl's `trainer.rollout_data_dir` dumps them: `{N}.jsonl`, prompt-only inputs. */
+const JSONL = join(import.meta.dirname, "../fixtures/rollout-logs/jsonl");
 const SEP = "<|im_end|>\n<|im_start|>assistant\n";
 
 let tmp = "";
@@ -158,6 +160,7 @@ describe("analyzeRolloutLogs on the fixture (repeats 4)", () => {
       [4, join(BASIC, "global_step_4.json")],
     ]);
     expect(a.missingSteps).toEqual([3]);
+    expect(a.layout).toBe("global-step-json");
     expect(a.repeats).toBe(4);
     expect(progress).toEqual([
       [1, 3, 1],
@@ -261,6 +264,39 @@ describe("analyzeRolloutLogs on the fixture (repeats 4)", () => {
   });
 });
 
+describe("analyzeRolloutLogs on verl's {N}.jsonl dumps (repeats 4)", () => {
+  let a: RolloutLogAnalysis;
+  let basic: RolloutLogAnalysis;
+  beforeAll(async () => {
+    a = await analyzeRolloutLogs(JSONL, { repeats: 4 });
+    basic = await analyzeRolloutLogs(BASIC, { repeats: 4 });
+  });
+
+  it("reads {1,2,4}.jsonl in step order, ignores other files and reports step 3 missing", () => {
+    expect(a.layout).toBe("step-jsonl");
+    expect(a.steps.map((s) => [s.step, s.file])).toEqual([
+      [1, join(JSONL, "1.jsonl")],
+      [2, join(JSONL, "2.jsonl")],
+      [4, join(JSONL, "4.jsonl")],
+    ]);
+    expect(a.missingSteps).toEqual([3]);
+  });
+
+  it("maps {input, score} onto the same numbers as the global_step_{N}.json logs of the same rollouts", () => {
+    // The fixture holds BASIC's rollouts, shuffled, each input cut to its prompt without chat markers (as
+    // verl's skip_special_tokens decode writes it), with output, gts, step and a reward extra (acc).
+    for (const [i, s] of a.steps.entries()) {
+      const b = basic.steps[i]!;
+      expect([s.step, s.classes, s.all]).toEqual([b.step, b.classes, b.all]);
+    }
+  });
+
+  it("takes the input as the prompt: nothing is unseparated", () => {
+    expect(a.steps.map((s) => s.unseparated)).toEqual([0, 0, 0]);
+    expect(basic.steps.map((s) => s.unseparated)).toEqual([0, 0, 2]);
+  });
+});
+
 describe("analyzeRolloutLogs errors", () => {
   const good = JSON.stringify([{ input: `Q${SEP}A`, score: 1 }]);
   const cases: Array<[string, string]> = [
@@ -299,11 +335,52 @@ describe("analyzeRolloutLogs errors", () => {
     `);
   });
 
+  it("bad {N}.jsonl lines name the file, line and field", async () => {
+    const ok = JSON.stringify({ input: "Q", output: "A", gts: "a", score: 1, step: 2 });
+    const cases: Array<[string, string]> = [
+      ["score-null", `${ok}\n${ok}\n{"input": "Q", "score": null, "step": 2}\n`],
+      ["score-missing", `${ok}\n\n{"input": "Q", "reward": 1}\n`],
+      ["input-missing", `{"output": "A", "score": 0, "step": 2}\n`],
+      ["input-not-string", `{"input": ["Q"], "score": 0}\n`],
+      ["wrong-step", `${ok}\n{"input": "Q", "score": 1, "step": 3}\n`],
+      ["not-an-object", `${ok}\n[1, 2]\n`],
+      ["nan", `${ok}\n{"input": "Q", "score": NaN, "step": 2}\n`],
+    ];
+    const messages: string[] = [];
+    for (const [name, text] of cases) {
+      const dir = await folder(`jsonl-${name}`, {
+        "1.jsonl": `${ok.replace('"step":2', '"step":1')}\n`,
+        "2.jsonl": text,
+      });
+      const error = await analyzeRolloutLogs(dir, { repeats: 4 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InputError);
+      const message = (error as InputError).message.replace(tmp, "TMP").replace(/JSON: .*/, "JSON: …");
+      messages.push(`${name}: ${message}`);
+    }
+    expect(messages).toMatchInlineSnapshot(`
+      [
+        "score-null: Cannot read "TMP/jsonl-score-null/2.jsonl" line 3, field "score": expected a finite number, got null",
+        "score-missing: Cannot read "TMP/jsonl-score-missing/2.jsonl" line 3, field "score": expected a finite number, it is missing",
+        "input-missing: Cannot read "TMP/jsonl-input-missing/2.jsonl" line 1, field "input": expected a string, it is missing",
+        "input-not-string: Cannot read "TMP/jsonl-input-not-string/2.jsonl" line 1, field "input": expected a string, got an array",
+        "wrong-step: Cannot read "TMP/jsonl-wrong-step/2.jsonl" line 2, field "step": expected 2, the step of the file name, got 3",
+        "not-an-object: Cannot read "TMP/jsonl-not-an-object/2.jsonl" line 2: expected an object {input, score}, got an array",
+        "nan: Cannot read "TMP/jsonl-nan/2.jsonl" line 2: not valid JSON: …",
+      ]
+    `);
+  });
+
   it("folder problems", async () => {
     const empty = await folder("empty", { "global_step_1.json.tmp": good, "notes.txt": "" });
     const twice = await folder("twice", { "global_step_7.json": good, "global_step_07.json": good });
+    const twiceJsonl = await folder("twice-jsonl", { "7.jsonl": "", "07.jsonl": "" });
+    const steps = ["1", "2", "3", "4", "5"];
+    const both = await folder("both", {
+      ...Object.fromEntries(steps.map((n) => [`${n}.jsonl`, ""])),
+      "global_step_1.json": good,
+    });
     const messages = [];
-    for (const dir of [join(tmp, "absent"), empty, twice, join(BASIC, "notes.txt")]) {
+    for (const dir of [join(tmp, "absent"), empty, twice, twiceJsonl, both, join(BASIC, "notes.txt")]) {
       const error = await analyzeRolloutLogs(dir).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InputError);
       messages.push((error as Error).message.replace(tmp, "TMP").replace(BASIC, "BASIC"));
@@ -311,8 +388,10 @@ describe("analyzeRolloutLogs errors", () => {
     expect(messages).toMatchInlineSnapshot(`
       [
         "Cannot read rollout-log folder "TMP/absent": no such folder",
-        "Rollout-log folder "TMP/empty" has no global_step_{N}.json files",
+        "Rollout-log folder "TMP/empty" has no global_step_{N}.json or {N}.jsonl files",
         "Rollout-log folder "TMP/twice" has two files for step 7: global_step_07.json and global_step_7.json",
+        "Rollout-log folder "TMP/twice-jsonl" has two files for step 7: 07.jsonl and 7.jsonl",
+        "Rollout-log folder "TMP/both" holds two layouts: global_step_{N}.json (global_step_1.json) and {N}.jsonl (1.jsonl, 2.jsonl, 3.jsonl and 2 more); keep one layout per folder",
         "Cannot read rollout-log folder "BASIC/notes.txt": not a folder",
       ]
     `);

@@ -19,12 +19,18 @@ afterEach(async () => {
 });
 
 type Values = { values: { group: string }[] };
-type Colour = { scale: { domain: string[]; range: string[] } };
+type Colour = { field: string; scale: { domain: string[]; range: string[] } };
 
-/** label → colour of every series in a chart spec (grouped bars or the length histogram's bar layer). */
+/**
+ * label → colour of every series in a chart spec (grouped bars, the length histogram's bar layer, the first
+ * panel of side-by-side bars); none for the pass-rate heatmaps, which colour by value.
+ */
 function colours(spec: Record<string, unknown>): Record<string, string> {
-  const layer = (spec.layer as Record<string, unknown>[] | undefined)?.[0] ?? spec;
-  const { domain, range } = ((layer.encoding as Record<string, unknown>).color as Colour).scale;
+  const view = (spec.hconcat as Record<string, unknown>[] | undefined)?.[0] ?? spec;
+  const layer = (view.layer as Record<string, unknown>[] | undefined)?.[0] ?? view;
+  const colour = (layer.encoding as Record<string, unknown>).color as Colour;
+  if (colour.field !== "group") return {};
+  const { domain, range } = colour.scale;
   return Object.fromEntries(domain.map((d, i) => [d, range[i] as string]));
 }
 

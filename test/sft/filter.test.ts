@@ -96,7 +96,7 @@ describe("filterSwift (§11.2, filter_file case of test_sft_filter.py)", () => {
     const error = await filterSwift({ input, outDir }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WriteError);
     expect((error as Error).message).toMatch(
-      /^Cannot write ".*a-file\/blocked-swift-filtered\.jsonl": cannot create its folder ".*a-file": file already exists \(EEXIST\)$/,
+      /^Cannot write ".*a-file\/blocked-swift-filtered\.jsonl": cannot create its folder ".*a-file": not a directory \(ENOTDIR\)$/,
     );
   });
 

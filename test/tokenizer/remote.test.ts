@@ -112,7 +112,10 @@ const FAST_RETRY = { baseDelayMs: 10, maxDelayMs: 20 };
 interface Backend {
   name: string;
   ok: Script;
-  make(url: string, options?: { timeoutMs?: number; concurrency?: number; retry?: object }): TokenCounter;
+  make(
+    url: string,
+    options?: { timeoutMs?: number; concurrency?: number; retry?: object; fetch?: typeof fetch },
+  ): TokenCounter;
 }
 
 const backends: Backend[] = [
@@ -246,6 +249,30 @@ describe.each(backends)("$name counter against a loopback server", ({ ok, make }
     expect((error as RemoteError).message).toContain("could not be reached");
   });
 
+  it("redacts the credentials of a URL in its messages", async () => {
+    const server = await startServer(() => ({ status: 500, body: { error: { message: "boom" } } }));
+    const withCredentials = server.url.replace("http://", "http://user:secret@");
+    // Node's fetch refuses a URL with credentials: that failure is a network error quoting the URL.
+    const refused = (await make(withCredentials, { retry: { ...FAST_RETRY, maxRetries: 0 } })
+      .count("x")
+      .catch((e: unknown) => e)) as RemoteError;
+    // A fetch that takes them out of the URL reaches the server, which answers 500.
+    const stripping: typeof fetch = (input, init) => fetch(String(input).replace("user:secret@", ""), init);
+    const answered = (await make(withCredentials, {
+      retry: { ...FAST_RETRY, maxRetries: 0 },
+      fetch: stripping,
+    } as object)
+      .count("x")
+      .catch((e: unknown) => e)) as RemoteError;
+    for (const error of [refused, answered]) {
+      expect(error).toBeInstanceOf(RemoteError);
+      expect(error.message).toContain("user:***@127.0.0.1");
+      expect(error.message).not.toContain("secret");
+      expect(error.url).not.toContain("secret");
+    }
+    expect(answered.status).toBe(500);
+  });
+
   it("close() aborts requests in flight", async () => {
     const server = await startServer(() => ({ status: 200, hang: true }));
     const counter = make(server.url);
@@ -257,6 +284,17 @@ describe.each(backends)("$name counter against a loopback server", ({ ok, make }
 });
 
 describe("vLLM specifics", () => {
+  it("keeps credentials out of its id and name (written into sidecars and cache keys)", () => {
+    const counter = createVllmCounter({ url: "http://user:secret@127.0.0.1:1", model: "m" });
+    expect([counter.id, counter.name]).toEqual([
+      "vllm:http://user:***@127.0.0.1:1#m",
+      "vllm:http://user:***@127.0.0.1:1#m",
+    ]);
+    expect(() => createVllmCounter({ url: "http://user:secret@h/?token=abc" })).toThrow(
+      'Invalid vLLM server URL "http://user:***@h/?token=***": expected no query or fragment',
+    );
+  });
+
   it("sends the real request shape and returns ids from `tokens`", async () => {
     const server = await startServer(vllmOk);
     const counter = createVllmCounter({ url: `${server.url}/`, model: "Qwen/Qwen3-8B", apiKey: "sk-local" });

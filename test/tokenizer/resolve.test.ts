@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +15,20 @@ describe("parseTokenizerSpec", () => {
     ["approx", { kind: "approx" }],
     ["hf:./tok/tokenizer.json", { kind: "hf", path: "./tok/tokenizer.json" }],
     ["hf:C:/a:b", { kind: "hf", path: "C:/a:b" }],
+    [
+      "hf:Qwen/Qwen3-8B",
+      { kind: "hf", path: "Qwen/Qwen3-8B", repo: { repoId: "Qwen/Qwen3-8B", revision: undefined } },
+    ],
+    [
+      "Qwen/Qwen3-8B",
+      { kind: "hf", path: "Qwen/Qwen3-8B", repo: { repoId: "Qwen/Qwen3-8B", revision: undefined } },
+    ],
+    ["Org/Tiny@v1.0", { kind: "hf", path: "Org/Tiny@v1.0", repo: { repoId: "Org/Tiny", revision: "v1.0" } }],
+    [
+      "hf:tok/tokenizer.json",
+      { kind: "hf", path: "tok/tokenizer.json", repo: { repoId: "tok/tokenizer.json", revision: undefined } },
+    ],
+    ["hf:a/b/tokenizer.json", { kind: "hf", path: "a/b/tokenizer.json" }],
     ["tiktoken:cl100k_base", { kind: "tiktoken", encoding: "cl100k_base" }],
     ["sentencepiece:m.model", { kind: "sentencepiece", path: "m.model" }],
     ["vllm:http://127.0.0.1:8000", { kind: "vllm", url: "http://127.0.0.1:8000", model: undefined }],
@@ -24,13 +38,24 @@ describe("parseTokenizerSpec", () => {
     expect(parseTokenizerSpec(spec)).toEqual(parsed);
   });
 
-  it.each(["", "qwen", "Qwen3", "hf:", "hf", "llama:x", "vllm:", "vllm:http://h#", "gemini:", "tiktoken"])(
-    "rejects %j, listing the accepted forms",
-    (spec) => {
-      expect(() => parseTokenizerSpec(spec)).toThrow(ConfigError);
-      expect(() => parseTokenizerSpec(spec)).toThrow(TOKENIZER_SPEC_FORMS[1]);
-    },
-  );
+  it.each([
+    "",
+    "qwen",
+    "Qwen3",
+    "hf:",
+    "hf",
+    "llama:x",
+    "vllm:",
+    "vllm:http://h#",
+    "gemini:",
+    "tiktoken",
+    "a/b/c",
+    "./Org/Tiny",
+    "Org/Tiny@",
+  ])("rejects %j, listing the accepted forms", (spec) => {
+    expect(() => parseTokenizerSpec(spec)).toThrow(ConfigError);
+    expect(() => parseTokenizerSpec(spec)).toThrow(TOKENIZER_SPEC_FORMS[1]);
+  });
 
   it("rejects an unknown tiktoken encoding by name", () => {
     expect(() => parseTokenizerSpec("tiktoken:cl200k")).toThrow(
@@ -78,6 +103,30 @@ describe("resolveTokenizer", () => {
     const missing = join(dir, "missing.file");
     await expect(resolveTokenizer(`${kind}:${missing}`)).rejects.toThrow(ConfigError);
     await expect(resolveTokenizer(`${kind}:${missing}`)).rejects.toThrow(`"${missing}"`);
+  });
+
+  it("names the Hugging Face cache folder for a model that is in neither the cache nor the working folder", async () => {
+    const hub = join(dir, "hub");
+    const failure = resolveTokenizer("Org/Absent", { env: { HF_HUB_CACHE: hub } });
+    await expect(failure).rejects.toThrow(ConfigError);
+    await expect(failure).rejects.toThrow(`"${join(hub, "models--Org--Absent")}": no such folder`);
+  });
+
+  it("loads an existing local path named like ORG/NAME rather than the cache", async () => {
+    // "test/fixtures" (relative to the working folder) is a folder without a tokenizer.json; a cached
+    // test/fixtures model must not be used instead.
+    const hub = join(dir, "hub-local-wins");
+    const snapshot = join(hub, "models--test--fixtures", "snapshots", "abc123");
+    await mkdir(snapshot, { recursive: true });
+    await copyFile(qwen3TokenizerPath(), join(snapshot, "tokenizer.json"));
+    await mkdir(join(hub, "models--test--fixtures", "refs"));
+    await writeFile(join(hub, "models--test--fixtures", "refs", "main"), "abc123");
+    await expect(resolveTokenizer("hf:test/fixtures", { env: { HF_HUB_CACHE: hub } })).rejects.toThrow(
+      "Cannot find a tokenizer in folder",
+    );
+    expect((await resolveTokenizer("hf:test/fixtures@main", { env: { HF_HUB_CACHE: hub } })).name).toBe(
+      "hf:test/fixtures@main",
+    );
   });
 
   it("needs GEMINI_API_KEY for gemini:", async () => {
