@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { DOWNLOAD_DEFAULTS } from "../download/download-dataset.js";
 import { DATASET_NAMES, type DatasetName, downloadDataset } from "../download/index.js";
-import { ConfigError } from "../errors.js";
+import { ConfigError, KeychainError } from "../errors.js";
 import { MATRIX_DEFAULTS } from "../run/options.js";
 import { intOption } from "./numbers.js";
 import { createProgress } from "./progress.js";
@@ -24,6 +24,11 @@ function datasetNames(names: readonly string[]): DatasetName[] {
       throw new ConfigError(`Unknown data set ${JSON.stringify(n)}: use ${DATASET_NAMES.join(", ")}`);
     return name;
   });
+}
+
+/** Some of the requested data sets could not be fetched (each was reported as it failed). */
+class DownloadsFailedError extends KeychainError {
+  override name = "DownloadsFailedError";
 }
 
 export function registerDownload(program: Command): void {
@@ -50,30 +55,48 @@ export function registerDownload(program: Command): void {
       const stop = () => controller.abort();
       process.once("SIGINT", stop);
       const done: { name: DatasetName; files: string[] }[] = [];
+      const failed: { name: DatasetName; error: string }[] = [];
+      let firstError: unknown;
       try {
+        // Every requested data set is tried, so an offline run reports each of them, not just the first.
         for (const name of datasets) {
+          if (controller.signal.aborted) break;
           let current = "";
-          const { files } = await downloadDataset(name, {
-            dataDir: o.dataDir,
-            retries: o.retries,
-            signal: controller.signal,
-            ...(o.mirror ? { urlOverride: o.mirror } : {}),
-            onProgress: (p) => {
-              if (p.file !== current) {
-                current = p.file;
-                progress.start(`${name}: ${p.file}`, p.total ?? 0);
-              }
-              progress.update(p.bytes);
-            },
-          });
-          progress.stop();
-          if (!o.json) for (const f of files) process.stdout.write(`${name}: ${f}\n`);
-          done.push({ name, files });
+          try {
+            const { files } = await downloadDataset(name, {
+              dataDir: o.dataDir,
+              retries: o.retries,
+              signal: controller.signal,
+              ...(o.mirror ? { urlOverride: o.mirror } : {}),
+              onProgress: (p) => {
+                if (p.file !== current) {
+                  current = p.file;
+                  progress.start(`${name}: ${p.file}`, p.total ?? 0);
+                }
+                progress.update(p.bytes);
+              },
+            });
+            progress.stop();
+            if (!o.json) for (const f of files) process.stdout.write(`${name}: ${f}\n`);
+            done.push({ name, files });
+          } catch (e) {
+            progress.stop();
+            if (controller.signal.aborted || !(e instanceof KeychainError)) throw e;
+            firstError ??= e;
+            failed.push({ name, error: e.message });
+            if (!o.json) process.stderr.write(`${name}: failed: ${e.message}\n`);
+          }
         }
       } finally {
         progress.stop();
         process.off("SIGINT", stop);
       }
-      if (o.json) printJson({ datasets: done });
+      if (o.json) printJson({ datasets: done, failed });
+      if (failed.length > 0) {
+        if (failed.length === 1 && done.length === 0) throw firstError;
+        throw new DownloadsFailedError(
+          `${failed.length} of ${datasets.length} data sets failed: ${failed.map((f) => f.name).join(", ")} (see above)`,
+        );
+      }
     });
 }

@@ -19,10 +19,12 @@ class BarProgress implements Progress {
   constructor(private readonly stream: NodeJS.WriteStream) {}
   start(label: string, total: number): void {
     this.stop();
+    const layout = barLayout(label, total, this.stream.columns ?? 80);
     this.bar = new cliProgress.SingleBar(
       {
         stream: this.stream,
-        format: `${label} [{bar}] {value}/{total} {percentage}% | {duration_formatted} elapsed | eta {eta_formatted}`,
+        format: `${layout.label} [{bar}] {value}/{total} {percentage}% | eta {eta_formatted}`,
+        barsize: layout.barsize,
         hideCursor: true,
         clearOnComplete: false,
       },
@@ -69,4 +71,28 @@ class LineProgress implements Progress {
   log(line: string): void {
     this.stream.write(`${line}\n`);
   }
+}
+
+/**
+ * A bar line that fits `columns`: the label shortened in the middle (a path keeps its file name whole where it
+ * can) and a bar of 10–30 cells, so the count and the ETA are never cut off.
+ */
+export function barLayout(label: string, total: number, columns: number): { label: string; barsize: number } {
+  const digits = String(Math.max(0, Math.round(total))).length;
+  // " [" + bar + "] " + value/total + " " + "100%" + " | eta " + "10h20m30s" (cli-progress's longest ETA)
+  const tail = 2 + 2 + (2 * digits + 1) + 1 + 4 + 7 + 9;
+  const width = Math.max(40, columns - 1);
+  const barsize = Math.max(10, Math.min(30, width - tail - Math.min(label.length, 32)));
+  return { label: shorten(label, Math.max(8, width - tail - barsize)), barsize };
+}
+
+/** `text` cut to `max` characters in the middle, keeping a path's file name when it can. */
+export function shorten(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const slash = text.lastIndexOf("/");
+  const name = slash >= 0 ? text.slice(slash + 1) : "";
+  if (name !== "" && name.length + 2 <= max) return `…/${name}`;
+  if (name !== "" && name.length <= max) return name;
+  const head = Math.ceil((max - 1) / 2);
+  return `${text.slice(0, head)}…${text.slice(text.length - (max - 1 - head))}`;
 }
