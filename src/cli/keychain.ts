@@ -94,7 +94,7 @@ export function registerKeychain(program: Command): void {
       // Every written file is proven solvable by the independent verifier.
       const verification: VerifySummary[] = [];
       for (const s of summaries) {
-        const v = await verifyFile(s.path, { recount: "none", layout });
+        const v = await verifyFile(s.path, { recount: "none", layout, workers: f.workers });
         if (!f.json) printSummary(v, process.stdout);
         verification.push(v);
       }

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { WorkerCount } from "../async/worker-pool.js";
 import { ConfigError } from "../errors.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { collectStats, type ReportData } from "../report/collect.js";
@@ -14,7 +15,7 @@ import type { ReportSection } from "../report/section.js";
 import { statsSections } from "../report/sections.js";
 import { formatSections } from "../report/text-table.js";
 import { intOption } from "./numbers.js";
-import { printJson } from "./synthesis.js";
+import { printJson, workersOption } from "./synthesis.js";
 
 /** Where `stats` and `report` write: results to `stdout`, progress to `stderr`. */
 export interface ReportIo {
@@ -29,6 +30,7 @@ interface InputFlags {
   csvDir?: string;
   /** false with --no-sidecars. */
   sidecars: boolean;
+  workers: WorkerCount;
   quiet: boolean;
   /** `stats` only. */
   json?: boolean;
@@ -63,6 +65,7 @@ async function gather(files: string[], o: InputFlags, io: ReportIo): Promise<Gat
   const t0 = performance.now();
   const data = await collectStats(files, {
     sidecars: o.sidecars,
+    workers: o.workers,
     onFile: (f) => note(`read ${f.path}: ${f.kind ?? "empty"}, ${f.records} records`),
   });
   if (files.length > 0) note(`collected in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
@@ -96,6 +99,7 @@ function addInputOptions(cmd: Command): Command {
       "with --rollout-logs: also write reward_stats.csv, longqa_bins.csv and longqa_dis_bins.csv into this folder",
     )
     .option("--no-sidecars", "do not read the .meta.json sidecars next to plain/KeyChain files")
+    .addOption(workersOption("worker threads that parse the records (results identical for any number)"))
     .option("-q, --quiet", "no progress lines on stderr", false);
 }
 

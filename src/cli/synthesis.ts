@@ -3,6 +3,7 @@
  * library's), the mapping of the flags onto the library's options, the progress display and the summaries.
  */
 import { type Command, Option } from "commander";
+import { parseWorkerCount, type WorkerCount } from "../async/worker-pool.js";
 import { ConfigError } from "../errors.js";
 import type { FileSummary, RunEvent } from "../run/matrix.js";
 import { MATRIX_DEFAULTS, type MatrixOptions } from "../run/options.js";
@@ -42,6 +43,7 @@ export interface MatrixFlags {
   shard?: string;
   duplicateIds: string;
   maxDocumentBytes: number;
+  workers: WorkerCount;
   quiet: boolean;
   json: boolean;
 }
@@ -136,6 +138,7 @@ export function addSynthesisOptions(cmd: Command): Command {
       intOption("--max-document-bytes", 1),
       D.maxDocumentBytes,
     )
+    .addOption(workersOption("worker threads that build the samples (output identical for any number)"))
     .option("-q, --quiet", "no progress output", false)
     .option("--json", "print the summaries as JSON", false);
 }
@@ -170,6 +173,7 @@ export function matrixOptions(f: MatrixFlags): MatrixOptions {
     out: f.out,
     duplicateIds: f.duplicateIds as MatrixOptions["duplicateIds"],
     maxDocumentBytes: f.maxDocumentBytes,
+    workers: f.workers,
   };
   if (f.format !== undefined) o.format = f.format;
   if (f.name !== undefined) o.name = f.name;
@@ -182,6 +186,16 @@ export function matrixOptions(f: MatrixFlags): MatrixOptions {
 /** A command's end summary as JSON on stdout (`--json`): the result object itself, indented, one trailing newline. */
 export function printJson(value: unknown, out: NodeJS.WritableStream = process.stdout): void {
   out.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * `--workers <n|auto>`: worker threads, the library's `workers` option (`auto`: one per core, capped by
+ * memory, and none for small jobs). `what` says what they do.
+ */
+export function workersOption(what: string): Option {
+  return new Option("--workers <n|auto>", `${what}: a number or auto`)
+    .argParser((v: string) => parseWorkerCount(v, "--workers"))
+    .default(MATRIX_DEFAULTS.workers);
 }
 
 /** A hidden spelling of a flag, kept so that existing scripts do not break. */
@@ -229,6 +243,9 @@ export function progressReporter(progress: Progress): (e: RunEvent) => void {
         );
         for (const d of e.dropped) progress.log(`  dropped ${d.count}: ${d.reason}`);
         cacheStarted = false;
+        break;
+      case "note":
+        progress.log(`note: ${e.message}`);
         break;
       case "token-cache":
         if (!cacheStarted) {

@@ -1,5 +1,6 @@
 import { stat } from "node:fs/promises";
 import type { Command } from "commander";
+import type { WorkerCount } from "../async/worker-pool.js";
 import { DEFAULT_LAYOUT, parseLayout } from "../compose/layout.js";
 import { ConfigError, KeychainError } from "../errors.js";
 import { resolveTokenizer } from "../tokenizer/resolve.js";
@@ -7,7 +8,7 @@ import type { TokenCounter } from "../tokenizer/types.js";
 import { type RecountPolicy, type VerifySummary, verifyFile } from "../verify/verify-file.js";
 import { VERIFY_CODES } from "../verify/verify-record.js";
 import { createProgress } from "./progress.js";
-import { printJson } from "./synthesis.js";
+import { printJson, workersOption } from "./synthesis.js";
 
 /** Some records failed verification: exit code 1 after the report is printed. */
 export class VerificationFailedError extends KeychainError {
@@ -27,6 +28,7 @@ interface VerifyFlags {
   chatTemplate?: string;
   passageHeader: string;
   passageSeparator: string;
+  workers: WorkerCount;
   json: boolean;
   quiet: boolean;
 }
@@ -75,6 +77,7 @@ export function registerVerify(
       DEFAULT_LAYOUT.header,
     )
     .option("--passage-separator <text>", "text between passages", DEFAULT_LAYOUT.separator)
+    .addOption(workersOption("worker threads that verify the records (summary identical for any number)"))
     .option("--json", "print the summaries as JSON", false)
     .option("-q, --quiet", "no progress output", false)
     .action(async (files: string[], o: VerifyFlags) => {
@@ -91,7 +94,8 @@ export function registerVerify(
           const summary = await verifyFile(file, {
             recount,
             layout,
-            ...(tokenizer ? { tokenizer } : {}),
+            ...(tokenizer ? { tokenizer, tokenizerSpec: spec } : {}),
+            workers: o.workers,
             ...(o.chatTemplate === undefined ? {} : { chatTemplate: o.chatTemplate }),
             onProgress: (p) => progress.update(p.bytes),
           });

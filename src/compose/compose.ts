@@ -148,7 +148,7 @@ export class Composer {
     const { sized, settings } = this;
     const context = renderContext(
       sized.layout,
-      order.map((id) => sized.docs[id] as string),
+      order.map((id) => sized.docs.at(id) as string),
     );
     const raw = job.prefix + context + job.suffix;
     const user = settings.removeNewlineTab ? collapseWhitespace(raw) : raw;
@@ -177,7 +177,8 @@ export class Composer {
     const { frame } = this.settings;
     const tails = await this.counter.countBatch(
       live.map(
-        (d) => (sized.docs[(d.order as number[]).at(-1) as number] as string) + d.job.suffix + frame.suffix,
+        (d) =>
+          (sized.docs.at((d.order as number[]).at(-1) as number) as string) + d.job.suffix + frame.suffix,
       ),
     );
     for (const [i, d] of live.entries()) {

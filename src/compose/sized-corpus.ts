@@ -1,14 +1,29 @@
 import type { TokenCounter } from "../tokenizer/types.js";
+import type { Documents, SharedDocumentsParts } from "./documents.js";
 import type { PassageLayout } from "./layout.js";
 import { renderHeader } from "./layout.js";
 
 /**
+ * What a worker thread needs to rebuild a {@link SizedCorpus} without copying it: the documents and every
+ * index in shared memory (see {@link SizedCorpus.shared}).
+ */
+export interface SharedSizedCorpus {
+  docs: SharedDocumentsParts;
+  units: SharedArrayBuffer;
+  bySize: SharedArrayBuffer;
+  sortedUnits: SharedArrayBuffer;
+  layout: PassageLayout;
+  totalTokens: number;
+}
+
+/**
  * A corpus's documents with their token counts under one tokenizer and layout, plus the indexes the budget
  * fitter needs: documents sorted by size (for best-fit filling) and prefix sums of header counts
- * (`headerPrefix[n]` = tokens of the headers of passages 1..n).
+ * (`headerPrefix[n]` = tokens of the headers of passages 1..n). The counts and indexes live in shared memory,
+ * so worker threads use them as they are.
  */
 export class SizedCorpus {
-  readonly docs: readonly string[];
+  readonly docs: Documents;
   /** `units[d]` = tokens of `docs[d] + layout.separator`. */
   readonly units: Uint32Array;
   /** Doc ids sorted by ascending unit count (ties by id). */
@@ -20,18 +35,54 @@ export class SizedCorpus {
   readonly totalTokens: number;
   private headerPrefix: Float64Array = new Float64Array([0]);
 
-  constructor(docs: readonly string[], units: Uint32Array, layout: PassageLayout) {
+  /**
+   * `index` is given by {@link fromShared} (a worker's view of indexes built once); otherwise the indexes are
+   * built here.
+   */
+  constructor(
+    docs: Documents,
+    units: Uint32Array,
+    layout: PassageLayout,
+    index?: { bySize: Uint32Array; sortedUnits: Uint32Array; totalTokens: number },
+  ) {
     this.docs = docs;
-    this.units = units;
+    this.units = units.buffer instanceof SharedArrayBuffer ? units : sharedCopy(units);
     this.layout = layout;
-    const ids = new Uint32Array(units.length);
-    for (let i = 0; i < ids.length; i++) ids[i] = i;
-    const order = Array.from(ids).sort((a, b) => (units[a] as number) - (units[b] as number) || a - b);
-    this.bySize = Uint32Array.from(order);
-    this.sortedUnits = Uint32Array.from(order, (d) => units[d] as number);
+    if (index) {
+      this.bySize = index.bySize;
+      this.sortedUnits = index.sortedUnits;
+      this.totalTokens = index.totalTokens;
+      return;
+    }
+    const order = Array.from({ length: units.length }, (_, i) => i).sort(
+      (a, b) => (units[a] as number) - (units[b] as number) || a - b,
+    );
+    this.bySize = sharedCopy(order);
+    this.sortedUnits = sharedCopy(order.map((d) => units[d] as number));
     let total = 0;
     for (const u of units) total += u;
     this.totalTokens = total;
+  }
+
+  /** A sized corpus over shared parts (a worker's view of the main thread's), with nothing recomputed. */
+  static fromShared(s: SharedSizedCorpus, docs: Documents): SizedCorpus {
+    return new SizedCorpus(docs, new Uint32Array(s.units), s.layout, {
+      bySize: new Uint32Array(s.bySize),
+      sortedUnits: new Uint32Array(s.sortedUnits),
+      totalTokens: s.totalTokens,
+    });
+  }
+
+  /** The shared parts of this corpus, given its documents in shared memory. */
+  shared(docs: SharedDocumentsParts): SharedSizedCorpus {
+    return {
+      docs,
+      units: this.units.buffer as SharedArrayBuffer,
+      bySize: this.bySize.buffer as SharedArrayBuffer,
+      sortedUnits: this.sortedUnits.buffer as SharedArrayBuffer,
+      layout: this.layout,
+      totalTokens: this.totalTokens,
+    };
   }
 
   /** Tokens of headers 1..n. `ensureHeaders(n)` must have been awaited first. */
@@ -77,4 +128,11 @@ export class SizedCorpus {
     }
     return lo;
   }
+}
+
+/** `values` as a Uint32Array in shared memory (workers read it without a copy). */
+function sharedCopy(values: ArrayLike<number>): Uint32Array {
+  const out = new Uint32Array(new SharedArrayBuffer(4 * values.length));
+  for (let i = 0; i < values.length; i++) out[i] = values[i] as number;
+  return out;
 }

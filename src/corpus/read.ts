@@ -9,6 +9,7 @@ import { detectFormat } from "./detect.js";
 import { parseGenericRecord } from "./generic.js";
 import { parseHotpotQaRecord } from "./hotpotqa.js";
 import { parseMusiqueRecord } from "./musique.js";
+import { isParquetFile } from "./parquet-records.js";
 import type { RawRecord } from "./raw-record.js";
 import { readRecords } from "./records.js";
 import { firstSignificantByte } from "./source-file.js";
@@ -48,11 +49,13 @@ const RECORD_PARSERS: Record<Exclude<FormatName, "squad">, (raw: RawRecord) => S
 };
 
 /**
- * Reads a whole QA data set into a deduplicated {@link Corpus}, streaming the file (JSON arrays larger than a
- * V8 string are fine). Bad input (invalid UTF-8, malformed JSON, a wrongly typed field, a blank question or
- * answer, a repeated id, a document over the size limit) is an {@link InputError} naming the file, line or
- * record, id and field; records the data set marks as unusable are dropped and counted in `Corpus.dropped`.
- * An unknown `format` or a bad option is a {@link ConfigError}.
+ * Reads a whole QA data set into a deduplicated {@link Corpus}, streaming the file: a JSON array (larger than a
+ * V8 string is fine), JSON Lines, or parquet (told by its magic bytes `PAR1`; read one row group at a time),
+ * each record in the data set's original layout or a Hugging Face Hub one. Bad input (invalid UTF-8,
+ * malformed JSON or parquet, a wrongly typed field, a blank question or answer, a repeated id, a document over
+ * the size limit) is an {@link InputError} naming the file, line or record (parquet: the row), id and field;
+ * records the data set marks as unusable are dropped and counted in `Corpus.dropped`. An unknown `format` or a
+ * bad option is a {@link ConfigError}.
  */
 export async function readCorpus(path: string, options: ReadCorpusOptions = {}): Promise<Corpus> {
   const { onProgress } = options;
@@ -87,6 +90,12 @@ export async function readCorpus(path: string, options: ReadCorpusOptions = {}):
 /** The source questions of `path`, one per record (SQuAD: one per question of each article). */
 async function* sourceItems(path: string, format: FormatName): AsyncGenerator<SourceItem> {
   if (format === "squad") {
+    if (await isParquetFile(path)) {
+      throw new InputError(
+        "a SQuAD file is one JSON object with a `data` array of articles; this is a parquet file",
+        { file: path },
+      );
+    }
     for await (const article of readSquadArticles(path)) yield* parseSquadArticle(article);
     return;
   }

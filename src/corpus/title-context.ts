@@ -2,10 +2,13 @@ import { documentString } from "./document.js";
 import { FieldReader } from "./fields.js";
 import type { RawRecord } from "./raw-record.js";
 import type { SourceDocument, SourceItem } from "./source-qa.js";
+import { contextParagraphs, recordId, supportingTitles } from "./title-context-layouts.js";
 
 /**
  * One record of a data set in the HotpotQA shape (HotpotQA, 2WikiMultihopQA): `_id`, `question`, `answer`,
- * `context` as `[[title, [sentence, …]], …]` and `supporting_facts` as `[[title, sentence index], …]`.
+ * `context` as `[[title, [sentence, …]], …]` and `supporting_facts` as `[[title, sentence index], …]`, or
+ * the same content in a Hugging Face Hub layout (`id`; `context` and `supporting_facts` as dicts of lists or
+ * lists of objects: see {@link contextParagraphs}). Every layout of one question gives the same item.
  *
  * A paragraph is gold when a supporting fact names its title exactly (the original matched titles as
  * substrings of whole documents, which gave false positives). A record whose supporting facts name a title
@@ -17,27 +20,25 @@ import type { SourceDocument, SourceItem } from "./source-qa.js";
 export function parseTitleContextRecord(raw: RawRecord, join: (sentences: string[]) => string): SourceItem {
   const reader = new FieldReader(raw.place);
   const record = reader.object(raw.value);
-  const id = reader.string(record._id, "_id");
+  const id = recordId(reader, record);
   const fields = reader.withId(id);
   const place = fields.place;
   const question = fields.text(record.question, "question");
   const answer = fields.text(record.answer, "answer");
 
-  const paragraphs = fields.array(record.context, "context").map((entry, i) => {
-    const pair = fields.array(entry, `context[${i}]`);
-    const title = fields.string(pair[0], `context[${i}][0]`);
-    const sentences = fields.strings(pair[1], `context[${i}][1]`);
-    return { title, text: documentString(title, join(sentences)), field: `context[${i}]` };
-  });
+  const paragraphs = contextParagraphs(fields, record.context).map(({ title, sentences, field }) => ({
+    title,
+    text: documentString(title, join(sentences)),
+    field,
+  }));
   const titles = new Set(paragraphs.map((paragraph) => paragraph.title));
 
   const supporting = new Set<string>();
   let unknownTitle = false;
-  fields.array(record.supporting_facts, "supporting_facts").forEach((fact, i) => {
-    const title = fields.string(fields.array(fact, `supporting_facts[${i}]`)[0], `supporting_facts[${i}][0]`);
+  for (const title of supportingTitles(fields, record.supporting_facts)) {
     if (titles.has(title)) supporting.add(title);
     else unknownTitle = true;
-  });
+  }
   if (unknownTitle) return { skip: "unknown_supporting_title", place };
 
   const documents: SourceDocument[] = [];

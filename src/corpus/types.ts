@@ -1,13 +1,17 @@
 import type { Place } from "../errors.js";
 
-/** Source formats the readers understand. */
+/**
+ * Source formats the readers understand: one per data set, whatever its container (JSON array, JSON Lines,
+ * parquet) and layout (HotpotQA and 2Wiki: the original files' or a Hugging Face Hub copy's, told record by
+ * record), so `--format` names the data set only.
+ */
 export type FormatName = "hotpotqa" | "musique" | "2wikimqa" | "squad" | "jsonl";
 
 export const FORMAT_NAMES: readonly FormatName[] = ["hotpotqa", "musique", "2wikimqa", "squad", "jsonl"];
 
 /** One question of a multi-hop QA data set, pointing into the corpus's document table. */
 export interface QaRecord {
-  /** Source id (`_id` for HotpotQA/2Wiki, `id` for MuSiQue/SQuAD/generic). */
+  /** Source id (`_id` for HotpotQA/2Wiki, or `id` in their Hugging Face Hub copies; `id` for MuSiQue/SQuAD/generic). */
   id: string;
   question: string;
   /** Gold answers: the main answer first; SQuAD may have several. Never empty. */

@@ -1,3 +1,4 @@
+import type { Documents } from "../compose/documents.js";
 import { ConfigError } from "../errors.js";
 import type { Rng } from "../rng.js";
 
@@ -117,7 +118,7 @@ export class IdScreen {
 
   constructor(
     private readonly format: IdFormat,
-    private readonly docs: readonly string[],
+    private readonly docs: Documents,
   ) {
     this.state = new Uint8Array(docs.length);
     this.length = format.kind === "uuid" ? 36 : format.length;
@@ -135,10 +136,11 @@ export class IdScreen {
     for (const d of docIds) {
       let st = this.state[d];
       if (st === 0) {
-        st = this.run.test(this.docs[d] as string) ? 2 : 1;
+        st = this.run.test(this.docs.at(d) as string) ? 2 : 1;
         this.state[d] = st;
       }
-      if (st === 2) for (const id of idsOccurringIn(this.format, ids, this.docs[d] as string)) found.add(id);
+      if (st === 2)
+        for (const id of idsOccurringIn(this.format, ids, this.docs.at(d) as string)) found.add(id);
     }
     return [...found];
   }

@@ -39,7 +39,7 @@ export interface KeychainOptions extends MatrixOptions {
   idFormat?: string;
   /** `chain` or `tree[:B]`. @default "chain" */
   topology?: string;
-  /** Distractor questions sampled per instance, or `auto` (L/64); chains − 1 are used. @default "auto" */
+  /** Distractor questions sampled per instance, or `auto` (L/64, at most the data set's other questions); chains − 1 are used. @default "auto" */
   distractorQuestions?: number | "auto";
   /** `default` or `find-first`. @default "default" */
   promptVariant?: string;
@@ -66,7 +66,8 @@ export interface KeychainRunConfig extends ResolvedMatrix {
   hops: number;
   idFormat: IdFormat;
   topology: Topology;
-  /** A number, or `auto`: L/64 sampled (16 per 1K, as the original), never fewer than chains − 1. */
+  /** A number, or `auto`: L/64 sampled (16 per 1K, as the original), never fewer than chains − 1, at most the
+   * data set's distinct questions − 1. */
   distractorQuestions: number | "auto";
   promptVariant: KeychainPromptVariant;
 }
@@ -77,19 +78,35 @@ export function chainsFor(config: Pick<KeychainRunConfig, "chains" | "chainsPer1
     : config.chains;
 }
 
-/** Distractor questions sampled per instance at `length`; a ConfigError when fewer than the chains use. */
+/**
+ * Distractor questions sampled per instance at `length`; a ConfigError when fewer than the chains use. With
+ * `distinct` (the data set's distinct questions), `auto` takes at most `distinct − 1` (every question but the
+ * sample's own), never fewer than the chains use: a small data set still makes instances when its questions
+ * can fill the chains.
+ */
 export function distractorsFor(
   config: Pick<KeychainRunConfig, "chains" | "chainsPer1k" | "distractorQuestions">,
   length: number,
+  distinct?: number,
 ): number {
   const used = chainsFor(config, length) - 1;
-  if (config.distractorQuestions === "auto")
-    return Math.max(used, Math.max(1, Math.floor(length / 1024)) * 16);
+  if (config.distractorQuestions === "auto") {
+    const wanted = autoDistractors(config, length);
+    return distinct === undefined ? wanted : Math.max(used, Math.min(wanted, distinct - 1));
+  }
   if (config.distractorQuestions < used)
     throw new ConfigError(
       `${config.distractorQuestions} is fewer than the ${used} distractor chains at length ${length} (chains − 1)`,
     );
   return config.distractorQuestions;
+}
+
+/** What `auto` asks for at `length` whatever the data set: L/64 (16 per 1K, as the original), at least chains − 1. */
+export function autoDistractors(
+  config: Pick<KeychainRunConfig, "chains" | "chainsPer1k">,
+  length: number,
+): number {
+  return Math.max(chainsFor(config, length) - 1, Math.max(1, Math.floor(length / 1024)) * 16);
 }
 
 /** The resolved run configuration, or an {@link OptionsError} listing every problem with its option path. */

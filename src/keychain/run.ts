@@ -1,18 +1,11 @@
 import { join } from "node:path";
 import { formatPlacement } from "../compose/placement.js";
-import { QuestionPool } from "../compose/question-pool.js";
-import { resolveFraming } from "../prompt/framing.js";
-import {
-  type FileSummary,
-  type MatrixCell,
-  type RunDeps,
-  runMatrix,
-  shardSuffix,
-  withRunDeps,
-} from "../run/matrix.js";
+import { type FileSummary, type RunDeps, runMatrix, shardSuffix, withRunDeps } from "../run/matrix.js";
 import { formatTopology } from "./chains.js";
 import { formatIdFormat, idFormatFileTag } from "./ids.js";
+import { KeychainMaker } from "./maker.js";
 import {
+  autoDistractors,
   chainsFor,
   distractorsFor,
   type KeychainOptions,
@@ -20,7 +13,7 @@ import {
   resolveKeychainOptions,
 } from "./options.js";
 import type { KeychainRecord } from "./record.js";
-import { isKeychainExact, type KeychainSampleOptions, synthesizeKeychain } from "./synthesize.js";
+import { isKeychainExact, KEYCHAIN_CHUNK } from "./synthesize.js";
 
 export { chainsFor, distractorsFor, type KeychainRunConfig };
 
@@ -54,44 +47,33 @@ export async function runKeychain(
 
 /** KeyChain synthesis over every dataset × length from a resolved configuration (see runMatrix). */
 export async function runKeychainConfig(config: KeychainRunConfig, deps: RunDeps): Promise<FileSummary[]> {
-  const pools = new Map<string, QuestionPool>();
-  const framing = await resolveFraming(config, deps.counter);
-  const optionsFor = (cell: MatrixCell): KeychainSampleOptions => ({
-    dataset: cell.dataset.name,
-    maxSeqLength: cell.length,
-    tokensToGenerate: config.tokensToGenerate,
-    seed: config.seed,
-    placement: config.placement,
-    chains: chainsFor(config, cell.length),
-    hops: config.hops,
-    idFormat: config.idFormat,
-    topology: config.topology,
-    distractorQuestions: distractorsFor(config, cell.length),
-    promptVariant: config.promptVariant,
-    ...framing,
-    checkBudget: config.checkBudget,
-  });
+  const maker = await KeychainMaker.create(config, deps.counter);
   return runMatrix<KeychainRecord>(config, deps, {
     name: "keychain",
     check(ds) {
-      const pool = new QuestionPool(ds.corpus.qas);
-      for (const length of config.lengths)
-        pool.assertCanSample(distractorsFor(config, length), `KeyChain at length ${length}`);
-      pools.set(ds.name, pool);
+      const pool = maker.pool(ds.source);
+      const notes: string[] = [];
+      for (const length of config.lengths) {
+        const k = distractorsFor(config, length, pool.distinct);
+        pool.assertCanSample(k, `KeyChain at length ${length}`);
+        if (config.distractorQuestions === "auto" && k < autoDistractors(config, length))
+          notes.push(
+            `KeyChain at length ${length}: ${k} distractor questions per instance (auto asks ${autoDistractors(config, length)}; ${ds.name} has ${pool.distinct} distinct questions)`,
+          );
+      }
+      return notes;
     },
     outputPath: (cell) => keychainOutputPath(config, cell.dataset.name, cell.windowSize, cell.length),
-    synthesize: (cell) =>
-      synthesizeKeychain(
-        {
-          sized: cell.dataset.sized,
-          counter: deps.counter,
-          pool: pools.get(cell.dataset.name) as QuestionPool,
-        },
-        cell.items,
-        optionsFor(cell),
-      ),
+    synthesize: (cell) => maker.synthesize(cell.dataset.source, cell.length, cell.items),
+    chunkSize: KEYCHAIN_CHUNK,
+    worker: {
+      entry: new URL("./worker.js", import.meta.url),
+      tokenizer: config.tokenizer,
+      spec: config,
+      identity: maker.identity,
+    },
     options: (cell) => {
-      const o = optionsFor(cell);
+      const o = maker.optionsFor(cell.dataset.source, cell.length);
       return {
         placement: formatPlacement(o.placement),
         chains: o.chains,

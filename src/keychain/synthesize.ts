@@ -97,153 +97,191 @@ export async function* synthesizeKeychain(
   ctx: KeychainContext,
   items: readonly WindowItem[],
   options: KeychainSampleOptions,
-  chunkSize = 16,
+  chunkSize = KEYCHAIN_CHUNK,
 ): AsyncGenerator<KeychainResult> {
-  const exact = isKeychainExact(ctx);
-  const budget = options.maxSeqLength - options.tokensToGenerate;
-  const chat = userFrame(options.chatTemplate, promptMessages(options.system, "").slice(0, -1));
-  const composer = new Composer(ctx.sized, ctx.counter, {
-    budget,
-    placement: options.placement,
-    removeNewlineTab: false,
-    exact,
-    frame: chat,
-  });
-  await composer.init();
-  const screen = new IdScreen(options.idFormat, ctx.sized.docs);
-  const edges =
-    exact && ctx.counter.countShort && options.idFormat.kind !== "nano"
-      ? new EdgeDeltas(ctx.counter as Required<Pick<TokenCounter, "countShort">>)
-      : undefined;
-  // The fixed prompt text (its example UUID included), without the head key that is filled in per instance.
-  const bare = keychainUserParts(options.promptVariant, "");
-  const templateText = chat.prefix + bare.prefix + bare.suffix + chat.suffix;
-  const docPoints = new Map<number, InsertionPoint[]>();
-  const pointsOf = (id: number): InsertionPoint[] => {
-    let pts = docPoints.get(id);
-    if (!pts) {
-      if (docPoints.size > 500_000) docPoints.clear();
-      pts = documentPoints(ctx.sized.docs[id] as string);
-      docPoints.set(id, pts);
-    }
-    return pts;
-  };
+  yield* new KeychainSynthesizer(ctx, options).synthesize(items, chunkSize);
+}
 
-  for (let start = 0; start < items.length; start += chunkSize) {
-    const chunk = items.slice(start, start + chunkSize);
-    const results = new Map<number, KeychainResult>();
-    let pending = chunk.map((item) => ({ item, attempt: 0, extraReserve: 0 }));
-    while (pending.length > 0) {
-      const plans = pending.map((p) => plan(p.item, p.attempt, p.extraReserve, ctx, options));
-      await countPairs(plans, ctx.counter, edges);
-      const built = await composer.compose(
-        plans.map((p) => ({
-          qa: p.item.qa,
-          rng: p.rng,
-          prefix: p.prefix,
-          suffix: p.suffix,
-          reserve: p.extraReserve + reserveFor(p),
-        })),
-      );
-      const retry: typeof pending = [];
-      const finals: { plan: Plan; composed: Composed; record: KeychainRecord; text: string }[] = [];
-      for (const [i, b] of built.entries()) {
-        const p = plans[i] as Plan;
-        const skip = (reason: string) =>
-          results.set(p.item.index, {
-            kind: "skip",
-            index: p.item.index,
-            sourceIndex: p.item.sourceIndex,
-            id: p.item.qa.id,
-            reason,
-          });
-        if ("skip" in b) {
-          skip(b.skip);
-          continue;
-        }
-        if (screen.occurring(p.ids, b.order, templateText).length > 0) {
-          if (p.attempt + 1 < MAX_ATTEMPTS)
-            retry.push({ item: p.item, attempt: p.attempt + 1, extraReserve: p.extraReserve });
-          else
-            skip(
-              `drawn ids kept occurring in the documents (${MAX_ATTEMPTS} attempts); use a longer --id-format`,
-            );
-          continue;
-        }
-        const docs = b.order.map((d) => ctx.sized.docs[d] as string);
-        const points = insertionPoints(docs, ctx.sized.layout, p.prefix.endsWith("\n"), (_doc, k) =>
-          pointsOf(b.order[k] as number),
-        );
-        if (points.length < p.pairs.length) {
-          skip(`only ${points.length} safe insertion points for ${p.pairs.length} pairs`);
-          continue;
-        }
-        const chosen = p.rng.sample(points, p.pairs.length);
-        const added = chosen.reduce(
-          (sum, pt, k) =>
-            sum + (pt.kind === "line" ? (p.lineTokens[k] as number) : (p.sentenceTokens[k] as number)),
-          0,
-        );
-        const distractorContext = insertAt(
-          b.context,
-          chosen.map((pt: InsertionPoint, k) => ({
-            at: pt.at,
-            text: insertionText(p.pairs[k] as string, pt.kind),
+/** Instances per batch of tokenizer calls. */
+export const KEYCHAIN_CHUNK = 16;
+
+/**
+ * {@link synthesizeKeychain} for one data set at one length, kept between calls: a worker thread is handed the
+ * questions of a file a chunk at a time, and what it learnt of the documents (insertion points, which ones
+ * may hold an id) and of the tokenizer stays known. Every instance depends on its own question and seed only,
+ * so any split into calls gives the same instances.
+ */
+export class KeychainSynthesizer {
+  private readonly exact: boolean;
+  private readonly budget: number;
+  private readonly chat: { prefix: string; suffix: string };
+  private readonly composer: Composer;
+  private readonly screen: IdScreen;
+  private readonly edges: EdgeDeltas | undefined;
+  /** The fixed prompt text (its example UUID included), without the head key that is filled in per instance. */
+  private readonly templateText: string;
+  /** Each document's own insertion points, packed (`at · 2 + 1` for a sentence point): ~100 bytes a document. */
+  private readonly docPoints = new Map<number, Int32Array>();
+  private ready: Promise<void> | undefined;
+
+  constructor(
+    private readonly ctx: KeychainContext,
+    private readonly options: KeychainSampleOptions,
+  ) {
+    this.exact = isKeychainExact(ctx);
+    this.budget = options.maxSeqLength - options.tokensToGenerate;
+    this.chat = userFrame(options.chatTemplate, promptMessages(options.system, "").slice(0, -1));
+    this.composer = new Composer(ctx.sized, ctx.counter, {
+      budget: this.budget,
+      placement: options.placement,
+      removeNewlineTab: false,
+      exact: this.exact,
+      frame: this.chat,
+    });
+    this.screen = new IdScreen(options.idFormat, ctx.sized.docs);
+    this.edges =
+      this.exact && ctx.counter.countShort && options.idFormat.kind !== "nano"
+        ? new EdgeDeltas(ctx.counter as Required<Pick<TokenCounter, "countShort">>)
+        : undefined;
+    const bare = keychainUserParts(options.promptVariant, "");
+    this.templateText = this.chat.prefix + bare.prefix + bare.suffix + this.chat.suffix;
+  }
+
+  private pointsOf(id: number): InsertionPoint[] {
+    let packed = this.docPoints.get(id);
+    if (!packed) {
+      if (this.docPoints.size > 500_000) this.docPoints.clear();
+      const points = documentPoints(this.ctx.sized.docs.at(id) as string);
+      packed = Int32Array.from(points, (p) => p.at * 2 + (p.kind === "sentence" ? 1 : 0));
+      this.docPoints.set(id, packed);
+    }
+    return Array.from(packed, (v) => ({ at: v >>> 1, kind: v & 1 ? "sentence" : "line" }));
+  }
+
+  /** The instances of `items`, in order. */
+  async *synthesize(
+    items: readonly WindowItem[],
+    chunkSize = KEYCHAIN_CHUNK,
+  ): AsyncGenerator<KeychainResult> {
+    const { ctx, options, exact, budget, chat, composer, screen, edges, templateText } = this;
+    this.ready ??= composer.init();
+    await this.ready;
+    for (let start = 0; start < items.length; start += chunkSize) {
+      const chunk = items.slice(start, start + chunkSize);
+      const results = new Map<number, KeychainResult>();
+      let pending = chunk.map((item) => ({ item, attempt: 0, extraReserve: 0 }));
+      while (pending.length > 0) {
+        const plans = pending.map((p) => plan(p.item, p.attempt, p.extraReserve, ctx, options));
+        await countPairs(plans, ctx.counter, edges);
+        const built = await composer.compose(
+          plans.map((p) => ({
+            qa: p.item.qa,
+            rng: p.rng,
+            prefix: p.prefix,
+            suffix: p.suffix,
+            reserve: p.extraReserve + reserveFor(p),
           })),
         );
-        const user = p.prefix + distractorContext + p.suffix;
-        const text = chat.prefix + user + chat.suffix;
-        const record = makeRecord(p, b, distractorContext, user, b.tokens + added, options, ctx);
-        assertRendered(options.chatTemplate, record.prompt, text);
-        finals.push({ plan: p, composed: b, record, text });
-      }
-      const rejected = new Set<(typeof finals)[number]>();
-      if (!exact && finals.length > 0) {
-        const counted = await ctx.counter.countBatch(finals.map((f) => f.text));
-        for (const [i, f] of finals.entries()) {
-          const n = counted[i] as number;
-          f.record.prompt_length = n;
-          f.record.length = n + options.tokensToGenerate;
-          if (n > budget) {
-            // Not exact by construction: reserve the excess and build again.
-            if (f.plan.attempt + 1 < MAX_ATTEMPTS)
-              retry.push({
-                item: f.plan.item,
-                attempt: f.plan.attempt + 1,
-                extraReserve: f.plan.extraReserve + (n - budget),
-              });
+        const retry: typeof pending = [];
+        const finals: { plan: Plan; composed: Composed; record: KeychainRecord; text: string }[] = [];
+        for (const [i, b] of built.entries()) {
+          const p = plans[i] as Plan;
+          const skip = (reason: string) =>
+            results.set(p.item.index, {
+              kind: "skip",
+              index: p.item.index,
+              sourceIndex: p.item.sourceIndex,
+              id: p.item.qa.id,
+              reason,
+            });
+          if ("skip" in b) {
+            skip(b.skip);
+            continue;
+          }
+          if (screen.occurring(p.ids, b.order, templateText).length > 0) {
+            if (p.attempt + 1 < MAX_ATTEMPTS)
+              retry.push({ item: p.item, attempt: p.attempt + 1, extraReserve: p.extraReserve });
             else
-              results.set(f.plan.item.index, {
-                kind: "skip",
-                index: f.plan.item.index,
-                sourceIndex: f.plan.item.sourceIndex,
-                id: f.plan.item.qa.id,
-                reason: `prompt with pairs needs ${n} tokens, budget ${budget}`,
-              });
-            rejected.add(f);
+              skip(
+                `drawn ids kept occurring in the documents (${MAX_ATTEMPTS} attempts); use a longer --id-format`,
+              );
+            continue;
+          }
+          const docs = b.order.map((d) => ctx.sized.docs.at(d) as string);
+          const points = insertionPoints(docs, ctx.sized.layout, p.prefix.endsWith("\n"), (_doc, k) =>
+            this.pointsOf(b.order[k] as number),
+          );
+          if (points.length < p.pairs.length) {
+            skip(`only ${points.length} safe insertion points for ${p.pairs.length} pairs`);
+            continue;
+          }
+          const chosen = p.rng.sample(points, p.pairs.length);
+          const added = chosen.reduce(
+            (sum, pt, k) =>
+              sum + (pt.kind === "line" ? (p.lineTokens[k] as number) : (p.sentenceTokens[k] as number)),
+            0,
+          );
+          const distractorContext = insertAt(
+            b.context,
+            chosen.map((pt: InsertionPoint, k) => ({
+              at: pt.at,
+              text: insertionText(p.pairs[k] as string, pt.kind),
+            })),
+          );
+          const user = p.prefix + distractorContext + p.suffix;
+          const text = chat.prefix + user + chat.suffix;
+          const record = makeRecord(p, b, distractorContext, user, b.tokens + added, options, ctx);
+          assertRendered(options.chatTemplate, record.prompt, text);
+          finals.push({ plan: p, composed: b, record, text });
+        }
+        const rejected = new Set<(typeof finals)[number]>();
+        if (!exact && finals.length > 0) {
+          const counted = await ctx.counter.countBatch(finals.map((f) => f.text));
+          for (const [i, f] of finals.entries()) {
+            const n = counted[i] as number;
+            f.record.prompt_length = n;
+            f.record.length = n + options.tokensToGenerate;
+            if (n > budget) {
+              // Not exact by construction: reserve the excess and build again.
+              if (f.plan.attempt + 1 < MAX_ATTEMPTS)
+                retry.push({
+                  item: f.plan.item,
+                  attempt: f.plan.attempt + 1,
+                  extraReserve: f.plan.extraReserve + (n - budget),
+                });
+              else
+                results.set(f.plan.item.index, {
+                  kind: "skip",
+                  index: f.plan.item.index,
+                  sourceIndex: f.plan.item.sourceIndex,
+                  id: f.plan.item.qa.id,
+                  reason: `prompt with pairs needs ${n} tokens, budget ${budget}`,
+                });
+              rejected.add(f);
+            }
           }
         }
+        const kept = finals.filter((f) => !rejected.has(f));
+        const checked = kept.filter((f) => exact && isChecked(options.checkBudget, f.plan.item.index));
+        await assertCounts(
+          ctx.counter,
+          checked.map((f) => ({
+            text: f.text,
+            tokens: f.record.prompt_length,
+            label: `KeyChain sample ${f.plan.item.index} (id "${f.plan.item.qa.id}")`,
+          })),
+        );
+        const checkedSet = new Set(checked);
+        for (const f of kept)
+          results.set(f.plan.item.index, {
+            kind: "sample",
+            record: f.record,
+            verified: checkedSet.has(f) || !exact,
+          });
+        pending = retry;
       }
-      const kept = finals.filter((f) => !rejected.has(f));
-      const checked = kept.filter((f) => exact && isChecked(options.checkBudget, f.plan.item.index));
-      await assertCounts(
-        ctx.counter,
-        checked.map((f) => ({
-          text: f.text,
-          tokens: f.record.prompt_length,
-          label: `KeyChain sample ${f.plan.item.index} (id "${f.plan.item.qa.id}")`,
-        })),
-      );
-      const checkedSet = new Set(checked);
-      for (const f of kept)
-        results.set(f.plan.item.index, {
-          kind: "sample",
-          record: f.record,
-          verified: checkedSet.has(f) || !exact,
-        });
-      pending = retry;
+      for (const item of chunk) yield results.get(item.index) as KeychainResult;
     }
-    for (const item of chunk) yield results.get(item.index) as KeychainResult;
   }
 }
 
@@ -385,7 +423,7 @@ function makeRecord(
     target_length: options.maxSeqLength,
     num_docs: b.order.length,
     gold_positions: gold,
-    gold_hashes: gold.map((pos) => hash16(ctx.sized.docs[b.order[pos - 1] as number] as string)),
+    gold_hashes: gold.map((pos) => hash16(ctx.sized.docs.at(b.order[pos - 1] as number) as string)),
     num_pairs: p.pairs.length,
     prompt_variant: options.promptVariant,
     dataset: options.dataset,

@@ -138,6 +138,8 @@ export const TOP_LEVEL = {
   ).optional(),
   passage_separator: text().optional(),
   cache_dir: cacheDir().optional(),
+  /** Worker threads of synthesis: how, not what (never part of a step key). */
+  workers: countOrAuto().optional(),
   kinds: mapping({ plain: optionalSection(plainShape), keychain: optionalSection(keychainShape) }),
   export: optionalSection({ verl: optionalSection(verlShape) }),
 } as const;

@@ -255,6 +255,7 @@ function matrixOptions(kind: KindName, section: SharedSection, k: KindSettings, 
   );
   set("filterIds", f.filter_ids === undefined ? undefined : c.at(f.filter_ids));
   set("minHops", f.min_hops);
+  set("workers", f.workers);
   return o;
 }
 

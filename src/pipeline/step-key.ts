@@ -40,8 +40,9 @@ export function kindConfigJson(config: KindConfig): Record<string, unknown> {
 }
 
 /** Fields that place or name a file rather than decide its content (the window stands for the last three;
- * the tokenizer's id stands for its spec). */
+ * the tokenizer's id stands for its spec; worker threads give the same bytes whatever their number). */
 const NOT_CONTENT = new Set([
+  "workers",
   "tokenizer",
   "datasets",
   "lengths",

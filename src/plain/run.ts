@@ -1,21 +1,8 @@
 import { join } from "node:path";
-import { QuestionPool } from "../compose/question-pool.js";
-import { resolveFraming } from "../prompt/framing.js";
-import {
-  type FileSummary,
-  type MatrixCell,
-  type RunDeps,
-  runMatrix,
-  shardSuffix,
-  withRunDeps,
-} from "../run/matrix.js";
+import { type FileSummary, type RunDeps, runMatrix, shardSuffix, withRunDeps } from "../run/matrix.js";
+import { PlainMaker, plainSpec } from "./maker.js";
 import { type PlainOptions, type PlainRunConfig, resolvePlainOptions } from "./options.js";
-import {
-  isExactByConstruction,
-  type PlainRecord,
-  type PlainSampleOptions,
-  synthesizePlain,
-} from "./synthesize.js";
+import { isExactByConstruction, PLAIN_CHUNK, type PlainRecord } from "./synthesize.js";
 
 export type { DatasetSpec, FileSummary, RunDeps, RunEvent } from "../run/matrix.js";
 export { defaultDatasetName } from "../run/matrix.js";
@@ -43,42 +30,35 @@ export async function runPlain(options: PlainOptions, deps: Partial<RunDeps> = {
 
 /** Plain synthesis over every dataset × length from a resolved configuration (see runMatrix). */
 export async function runPlainConfig(config: PlainRunConfig, deps: RunDeps): Promise<FileSummary[]> {
-  const pools = new Map<string, QuestionPool>();
-  const framing = await resolveFraming(config, deps.counter);
-  const optionsFor = (cell: MatrixCell): PlainSampleOptions => ({
-    ...config,
-    ...framing,
-    dataset: cell.dataset.name,
-    maxSeqLength: cell.length,
-  });
+  const maker = await PlainMaker.create(config, deps.counter);
   return runMatrix<PlainRecord>(config, deps, {
     name: "plain",
     check(ds) {
-      if (config.distractQuestions < 0) return;
-      const pool = new QuestionPool(ds.corpus.qas);
-      pool.assertCanSample(config.distractQuestions, `distractor questions ${config.distractQuestions}`);
-      pools.set(ds.name, pool);
+      maker
+        .pool(ds.source)
+        ?.assertCanSample(config.distractQuestions, `distractor questions ${config.distractQuestions}`);
+      return [];
     },
     outputPath: (cell) => plainOutputPath(config, cell.dataset.name, cell.windowSize, cell.length),
-    synthesize: (cell) => {
-      const pool = pools.get(cell.dataset.name);
-      const ctx = { sized: cell.dataset.sized, counter: deps.counter, ...(pool ? { pool } : {}) };
-      return synthesizePlain(ctx, cell.items, optionsFor(cell));
+    synthesize: (cell) => maker.synthesize(cell.dataset.source, cell.length, cell.items),
+    chunkSize: PLAIN_CHUNK,
+    worker: {
+      entry: new URL("./worker.js", import.meta.url),
+      tokenizer: config.tokenizer,
+      spec: plainSpec(config),
+      identity: maker.identity,
     },
     options: () => ({
       template: config.template.source,
       system_prompt: config.systemPrompt ?? "none",
-      chat_template: framing.chatTemplate.name,
-      chat_template_hash: framing.chatTemplate.hash,
+      chat_template: maker.framing.chatTemplate.name,
+      chat_template_hash: maker.framing.chatTemplate.hash,
       placement: config.placement,
       remove_newline_tab: config.removeNewlineTab,
       distract_questions: config.distractQuestions,
       check_budget: config.checkBudget,
     }),
     exact: (ds) =>
-      isExactByConstruction(
-        { sized: ds.sized, counter: deps.counter },
-        optionsFor({ dataset: ds } as MatrixCell),
-      ),
+      isExactByConstruction({ sized: ds.sized, counter: deps.counter }, maker.optionsFor(ds.name, 0)),
   });
 }

@@ -85,62 +85,89 @@ export async function* synthesizePlain(
   ctx: PlainContext,
   items: readonly WindowItem[],
   options: PlainSampleOptions,
-  chunkSize = 32,
+  chunkSize = PLAIN_CHUNK,
 ): AsyncGenerator<PlainResult> {
-  const exact = isExactByConstruction(ctx, options);
-  const composer = new Composer(ctx.sized, ctx.counter, {
-    budget: options.maxSeqLength - options.tokensToGenerate,
-    placement: options.placement,
-    removeNewlineTab: options.removeNewlineTab,
-    exact,
-    frame: userFrame(options.chatTemplate, promptMessages(options.system, "").slice(0, -1)),
-  });
-  await composer.init();
-  for (let start = 0; start < items.length; start += chunkSize) {
-    const chunk = items.slice(start, start + chunkSize);
-    const built = await composer.compose(
-      chunk.map((item) => ({
-        qa: item.qa,
-        rng: Rng.derive(
-          "plain",
-          options.seed,
-          options.dataset,
-          options.maxSeqLength,
-          item.sourceIndex,
-          item.qa.id,
-        ),
-        prefix: options.template.prefix(item.qa.question),
-        suffix: options.template.suffix(item.qa.question),
-        reserve: 0,
-      })),
-    );
-    const checked = new Set<number>();
-    await assertCounts(
-      ctx.counter,
-      built.flatMap((b, i) => {
+  yield* new PlainSynthesizer(ctx, options).synthesize(items, chunkSize);
+}
+
+/** Samples per batch of tokenizer calls. */
+export const PLAIN_CHUNK = 32;
+
+/**
+ * {@link synthesizePlain} for one data set at one length, kept between calls: a worker thread is handed the
+ * questions of a file a chunk at a time, and what is counted once (fixed texts, headers) stays counted. Every
+ * sample depends on its own question and seed only, so any split into calls gives the same samples.
+ */
+export class PlainSynthesizer {
+  private readonly exact: boolean;
+  private readonly composer: Composer;
+  private ready: Promise<void> | undefined;
+
+  constructor(
+    private readonly ctx: PlainContext,
+    private readonly options: PlainSampleOptions,
+  ) {
+    this.exact = isExactByConstruction(ctx, options);
+    this.composer = new Composer(ctx.sized, ctx.counter, {
+      budget: options.maxSeqLength - options.tokensToGenerate,
+      placement: options.placement,
+      removeNewlineTab: options.removeNewlineTab,
+      exact: this.exact,
+      frame: userFrame(options.chatTemplate, promptMessages(options.system, "").slice(0, -1)),
+    });
+  }
+
+  /** The samples of `items`, in order. */
+  async *synthesize(items: readonly WindowItem[], chunkSize = PLAIN_CHUNK): AsyncGenerator<PlainResult> {
+    const { ctx, options, exact, composer } = this;
+    this.ready ??= composer.init();
+    await this.ready;
+    for (let start = 0; start < items.length; start += chunkSize) {
+      const chunk = items.slice(start, start + chunkSize);
+      const built = await composer.compose(
+        chunk.map((item) => ({
+          qa: item.qa,
+          rng: Rng.derive(
+            "plain",
+            options.seed,
+            options.dataset,
+            options.maxSeqLength,
+            item.sourceIndex,
+            item.qa.id,
+          ),
+          prefix: options.template.prefix(item.qa.question),
+          suffix: options.template.suffix(item.qa.question),
+          reserve: 0,
+        })),
+      );
+      const checked = new Set<number>();
+      await assertCounts(
+        ctx.counter,
+        built.flatMap((b, i) => {
+          const item = chunk[i] as WindowItem;
+          if ("skip" in b || !exact || !isChecked(options.checkBudget, item.index)) return [];
+          checked.add(i);
+          return [{ text: b.text, tokens: b.tokens, label: `sample ${item.index} (id "${item.qa.id}")` }];
+        }),
+      );
+      for (const [i, b] of built.entries()) {
         const item = chunk[i] as WindowItem;
-        if ("skip" in b || !exact || !isChecked(options.checkBudget, item.index)) return [];
-        checked.add(i);
-        return [{ text: b.text, tokens: b.tokens, label: `sample ${item.index} (id "${item.qa.id}")` }];
-      }),
-    );
-    for (const [i, b] of built.entries()) {
-      const item = chunk[i] as WindowItem;
-      if ("skip" in b) {
+        if ("skip" in b) {
+          yield {
+            kind: "skip",
+            index: item.index,
+            sourceIndex: item.sourceIndex,
+            id: item.qa.id,
+            reason: b.skip,
+          };
+          continue;
+        }
         yield {
-          kind: "skip",
-          index: item.index,
-          sourceIndex: item.sourceIndex,
-          id: item.qa.id,
-          reason: b.skip,
+          kind: "sample",
+          record: plainRecord(b, item, options, ctx),
+          verified: checked.has(i) || !exact,
         };
-        continue;
       }
-      yield {
-        kind: "sample",
-        record: plainRecord(b, item, options, ctx),
-        verified: checked.has(i) || !exact,
-      };
     }
   }
 }

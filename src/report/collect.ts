@@ -1,16 +1,13 @@
 import { basename, dirname, resolve } from "node:path";
+import { deserializeError } from "../async/worker-errors.js";
+import type { WorkerCount } from "../async/worker-pool.js";
 import { FieldReader } from "../corpus/fields.js";
 import { readJsonLines } from "../corpus/json-lines.js";
-import { InputError } from "../errors.js";
-import { readDifficultyRow } from "./difficulty-stats.js";
-import { NUMBER, optional, STRING } from "./field-checks.js";
-import { sftRowKind } from "./group-kind.js";
+import { InputError, type Place } from "../errors.js";
+import { CollectWorkers, collectInWorkers } from "./collect-workers.js";
 import { type GroupStats, GroupTable } from "./group-stats.js";
-import { readKeychainRow } from "./keychain-stats.js";
-import { detectRecordKind, type RecordKind } from "./kinds.js";
-import { readTrajectoryScores } from "./rollout-stats.js";
-import { readSampleRow } from "./sample-stats.js";
-import { readSftRowScores } from "./sft-stats.js";
+import type { RecordKind } from "./kinds.js";
+import { addRecordRow, detectKind, readRecordRow } from "./record-row.js";
 import { readSidecarSkips } from "./sidecar-skips.js";
 
 /**
@@ -27,16 +24,26 @@ export interface CollectOptions {
   sidecars?: boolean;
   /** Called after each file is read (for progress output). */
   onFile?: (file: FileReport) => void;
+  /**
+   * Worker threads that parse the records: a number, or `auto` (one per core, capped by memory, for files of
+   * 16 MiB or more). 1 parses on the main thread. The statistics are the same whatever the number.
+   * @default "auto"
+   */
+  workers?: WorkerCount;
+  /** Stops reading: the worker threads are terminated and the call rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** {@link CollectOptions} with every default filled in. */
 export interface ResolvedCollectOptions {
   sidecars: boolean;
   onFile: ((file: FileReport) => void) | undefined;
+  workers: WorkerCount;
+  signal: AbortSignal | undefined;
 }
 
 export function resolveCollectOptions(o: CollectOptions = {}): ResolvedCollectOptions {
-  return { sidecars: o.sidecars ?? true, onFile: o.onFile };
+  return { sidecars: o.sidecars ?? true, onFile: o.onFile, workers: o.workers ?? "auto", signal: o.signal };
 }
 
 /** One input file as read. */
@@ -65,42 +72,68 @@ export async function collectStats(
   const o = resolveCollectOptions(options);
   const groups = new GroupTable();
   const reports: FileReport[] = [];
-  for (const path of files) {
-    const report = await readDataFile(path, groups);
-    if (o.sidecars && report.kind !== "sft" && !report.kind?.startsWith("rollout")) {
-      const skips = await readSidecarSkips(`${path}.meta.json`, report.kind);
-      if (skips !== undefined) {
-        const g = groups.of(skips.dataset, skips.kind, skips.maxSeqLength);
-        for (const reason of skips.reasons) g.skips.add(reason);
-        report.sidecar = skips.path;
-        report.skipped = skips.reasons.length;
+  const workers = new CollectWorkers(o.workers, o.signal);
+  try {
+    for (const path of files) {
+      const report = await readDataFile(path, groups, workers);
+      if (o.sidecars && report.kind !== "sft" && !report.kind?.startsWith("rollout")) {
+        const skips = await readSidecarSkips(`${path}.meta.json`, report.kind);
+        if (skips !== undefined) {
+          const g = groups.of(skips.dataset, skips.kind, skips.maxSeqLength);
+          for (const reason of skips.reasons) g.skips.add(reason);
+          report.sidecar = skips.path;
+          report.skipped = skips.reasons.length;
+        }
       }
+      reports.push(report);
+      o.onFile?.(report);
     }
-    reports.push(report);
-    o.onFile?.(report);
+  } finally {
+    await workers.close();
   }
   return { files: reports, groups: groups.finish() };
 }
 
-/** Streams the records of one JSONL file into their groups; every record must be of the first one's kind. */
-async function readDataFile(path: string, groups: GroupTable): Promise<FileReport> {
+/**
+ * Streams the records of one JSONL file into their groups, in file order (read here, or parsed by worker
+ * threads); every record must be of the first one's kind.
+ */
+async function readDataFile(path: string, groups: GroupTable, workers: CollectWorkers): Promise<FileReport> {
   const report: FileReport = { path, kind: null, records: 0, sidecar: null, skipped: 0 };
+  const expectKind = (kind: RecordKind, place: Place) => {
+    if (report.kind === null) report.kind = kind;
+    else if (kind !== report.kind)
+      throw new InputError(
+        `expected a ${report.kind} record like the first one, got a ${kind} record`,
+        place,
+      );
+  };
   try {
+    const fallback = folderName(path);
+    const pool = await workers.forFile(path);
+    if (pool) {
+      for await (const block of collectInWorkers(pool, path, fallback, workers.signal)) {
+        for (const { line, row } of block.rows) {
+          expectKind(row.kind, { file: path, line });
+          addRecordRow(groups, row);
+          report.records++;
+        }
+        if (block.failure) {
+          const { line, kind } = block.failure;
+          if (kind !== undefined) expectKind(kind, { file: path, line });
+          throw deserializeError(block.failure.error);
+        }
+      }
+      return report;
+    }
     for await (const { value, place } of readJsonLines(path)) {
-      const kind = detectRecordKind(value);
-      if (kind === undefined)
-        throw new InputError(
-          "not a plain, KeyChain, rollout or SFT record (expected an object with context + prompt_length, distractor_context + chain, trajectories, or messages)",
-          place,
-        );
-      if (report.kind === null) report.kind = kind;
-      else if (kind !== report.kind)
-        throw new InputError(
-          `expected a ${report.kind} record like the first one, got a ${kind} record`,
-          place,
-        );
+      const kind = detectKind(value, place);
+      expectKind(kind, place);
       // detectRecordKind only accepts objects.
-      addRecord(value as Record<string, unknown>, new FieldReader(place), kind, groups, folderName(path));
+      addRecordRow(
+        groups,
+        readRecordRow(value as Record<string, unknown>, new FieldReader(place), kind, fallback),
+      );
       report.records++;
     }
   } catch (e) {
@@ -113,43 +146,4 @@ async function readDataFile(path: string, groups: GroupTable): Promise<FileRepor
 /** The name of the folder a file is in (`trajectories/hotpotqa/x.jsonl` → `hotpotqa`), or {@link NO_DATASET}. */
 function folderName(path: string): string {
   return basename(dirname(resolve(path))) || NO_DATASET;
-}
-
-/** `fallbackDataset` names records that carry no `dataset` (rollouts of filter records, SFT rows of other tools). */
-function addRecord(
-  r: Record<string, unknown>,
-  f: FieldReader,
-  kind: RecordKind,
-  groups: GroupTable,
-  fallbackDataset: string,
-): void {
-  switch (kind) {
-    case "plain":
-    case "keychain": {
-      const g = groups.of(
-        f.expect(r.dataset, "dataset", STRING),
-        kind,
-        f.expect(r.target_length, "target_length", NUMBER),
-      );
-      g.samples.add(readSampleRow(r, f));
-      if (kind === "keychain") g.keychain.add(readKeychainRow(r, f));
-      return;
-    }
-    case "rollout-plain":
-    case "rollout-keychain": {
-      const over = kind === "rollout-keychain" ? "keychain" : "plain";
-      const dataset = optional(f, r.dataset, "dataset", STRING) ?? fallbackDataset;
-      const g = groups.of(dataset, over, optional(f, r.target_length, "target_length", NUMBER) ?? null);
-      const trajectories = readTrajectoryScores(r, f);
-      g.rollouts.add(trajectories);
-      g.difficulty.add(readDifficultyRow(r, f, over, trajectories));
-      return;
-    }
-    case "sft": {
-      const dataset = optional(f, r.dataset, "dataset", STRING) ?? fallbackDataset;
-      const g = groups.of(dataset, sftRowKind(r, f), null);
-      g.sft.add(readSftRowScores(r, f));
-      return;
-    }
-  }
 }

@@ -1,4 +1,5 @@
 import { basename } from "node:path";
+import { autoWorkerCount, WORKER_MEMORY, type WorkerCount, workerEntryExists } from "../async/worker-pool.js";
 import { docTokenCounts } from "../cache/doc-counts.js";
 import type { PassageLayout } from "../compose/layout.js";
 import { SizedCorpus } from "../compose/sized-corpus.js";
@@ -10,6 +11,15 @@ import { assertPathPart } from "../io/paths.js";
 import { resolveTokenizer } from "../tokenizer/resolve.js";
 import type { TokenCounter } from "../tokenizer/types.js";
 import { type CorpusMemo, type ReadDataset, readDataset } from "./corpus-memo.js";
+import {
+  type Chunk,
+  chunkSizeAt,
+  SampleError,
+  type SampleResult,
+  type SampleSource,
+  synthesizeChunk,
+} from "./sample-maker.js";
+import { SampleWorkers } from "./sample-workers.js";
 import {
   type Shard,
   selectQuestions,
@@ -53,6 +63,11 @@ export interface MatrixConfig {
   duplicateIds?: DuplicateIds;
   /** The largest document a reader accepts. @unit bytes. Absent means the default, 4 MiB (see `duplicateIds`). */
   maxDocumentBytes?: number;
+  /**
+   * Worker threads that build the samples: a number, or `auto` (see {@link resolveRunWorkers}). Absent means
+   * the default, `auto`. The output is byte-identical whatever the number.
+   */
+  workers?: WorkerCount;
 }
 
 /** What a runner reports while it works; the CLI turns it into a progress bar or plain lines. */
@@ -67,6 +82,8 @@ export type RunEvent =
       dropped: DroppedRecords[];
       ms: number;
     }
+  /** Something adapted to the data set (e.g. fewer distractor questions than `auto` asks). */
+  | { type: "note"; dataset: string; message: string }
   | { type: "token-cache"; dataset: string; done: number; total: number }
   | { type: "token-cache-done"; dataset: string; cached: boolean; tokens: number; ms: number }
   | { type: "file-start"; path: string; total: number }
@@ -99,6 +116,8 @@ export interface RunDeps {
   now?: () => number;
   /** Reuse data sets read and token-counted by earlier runs with the same memo (grow rounds, pipeline kinds). */
   memo?: CorpusMemo;
+  /** Stops the run: the file being written is removed and the worker threads are terminated. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -128,6 +147,8 @@ export interface LoadedDataset {
   /** Filtered and (optionally) shuffled: positions are `source_index`. */
   questions: QaRecord[];
   sized: SizedCorpus;
+  /** What a kind's maker builds samples from (name, sized corpus, every question), on any thread. */
+  source: SampleSource;
 }
 
 /** One file of the matrix: a data set at one length, over one window (or shard of it). */
@@ -137,21 +158,45 @@ export interface MatrixCell {
   /** Questions in the whole window (before sharding): the N of the file name. */
   windowSize: number;
   window: { start: number; end: number; shardStart: number; shardEnd: number };
-  items: WindowItem[];
+  items: readonly WindowItem[];
 }
 
-export type SampleResult<R> =
-  | { kind: "sample"; record: R; verified: boolean }
-  | { kind: "skip"; index: number; sourceIndex: number; id: string; reason: string };
+export type { SampleResult };
+
+/** How worker threads rebuild a kind: the compiled entry that serves it and the plain data it is made from. */
+export interface SampleKindWorker {
+  /**
+   * The compiled worker entry (`new URL("./worker.js", import.meta.url)`): a module calling `serveSamples`.
+   * When it is not there (the TypeScript sources, under vitest), samples are built on the main thread.
+   */
+  entry: URL;
+  /** The tokenizer spec every worker builds its counter from (its id must be the run's counter's). */
+  tokenizer: string;
+  /** What the entry's maker factory takes (structured-cloned once per worker). */
+  spec: unknown;
+  /** The main thread's maker identity; a worker with another refuses to start. */
+  identity: string;
+}
 
 /** The kind-specific part of a run (plain, KeyChain). */
 export interface SampleKind<R extends { prompt_length: number }> {
   /** `plain` or `keychain`, recorded in the sidecar. */
   name: string;
-  /** Checks on a loaded data set before any file is written (e.g. enough distractor questions). */
-  check?(ds: LoadedDataset): void;
+  /**
+   * Checks on a loaded data set before any file is written (e.g. enough distractor questions): throws, or
+   * returns notes on what was adapted to the data set (reported as `note` events).
+   */
+  check?(ds: LoadedDataset): string[] | undefined;
   outputPath(cell: MatrixCell): string;
+  /**
+   * The samples of `cell.items`, in order. Called a chunk of questions at a time (`cell.items` is then part of
+   * the window); a sample depends on its own question only, so any split gives the same samples.
+   */
   synthesize(cell: MatrixCell): AsyncIterable<SampleResult<R>>;
+  /** Questions per call of {@link synthesize} (and per task of a worker, at most; fewer at long lengths). @default 32 */
+  chunkSize?: number;
+  /** How worker threads rebuild this kind; without it, samples are built on the main thread. */
+  worker?: SampleKindWorker;
   /** The options block of the sidecar. */
   options(cell: MatrixCell): Record<string, unknown>;
   exact(ds: LoadedDataset): boolean;
@@ -161,7 +206,7 @@ export interface SampleKind<R extends { prompt_length: number }> {
 export function defaultDatasetName(corpus: Corpus): string {
   if (corpus.format === "hotpotqa" || corpus.format === "musique" || corpus.format === "2wikimqa")
     return corpus.format;
-  return basename(corpus.source).replace(/\.(jsonl?|json)$/i, "");
+  return basename(corpus.source).replace(/\.(jsonl?|json|parquet)$/i, "");
 }
 
 /** `.shard-i-of-n` when sharded, else empty. */
@@ -183,80 +228,108 @@ export async function runMatrix<R extends { prompt_length: number }>(
   const emit = deps.onEvent ?? (() => {});
   const ids = config.filterIds ? await readIdList(config.filterIds) : undefined;
   const summaries: FileSummary[] = [];
-  for (const spec of config.datasets) {
-    const t0 = now();
-    if (spec.name !== undefined) assertPathPart(spec.name, "data set name");
-    const read = await readSpec(spec, config, deps.memo);
-    const { corpus, fingerprint } = read;
-    const name = assertPathPart(spec.name ?? defaultDatasetName(corpus), "data set name");
-    emit({
-      type: "corpus",
-      dataset: name,
-      path: spec.path,
-      docs: corpus.docs.length,
-      questions: corpus.qas.length,
-      dropped: corpus.dropped,
-      ms: now() - t0,
-    });
-    const questions = selectQuestions(corpus.qas, {
-      ids,
-      minHops: config.minHops,
-      shuffle: config.shuffleQa,
-      seed: config.seed,
-    });
-    if (questions.length === 0)
-      throw new ConfigError(
-        `No questions left in "${spec.path}" after filtering (--filter-ids / --min-hops)`,
-      );
-    const windows = config.lengths.map((length, k) => {
-      if (length - config.tokensToGenerate <= 0)
-        throw new ConfigError(
-          `--tokens-to-generate ${config.tokensToGenerate} leaves no prompt budget at length ${length}`,
-        );
-      return windowRange(questions.length, {
-        numSamples: config.numSamples,
-        preSamples: config.preSamples,
-        lengthIndex: k,
-        disjoint: config.disjointWindows,
-      });
-    });
-    const t1 = now();
-    const countOptions = {
-      cacheDir: config.cacheDir,
-      suffix: config.layout.separator,
-      onProgress: (done: number, total: number) => emit({ type: "token-cache", dataset: name, done, total }),
-    };
-    const counts = await (deps.memo?.tokenCounts(read, deps.counter, countOptions) ??
-      docTokenCounts(corpus.docs, fingerprint, deps.counter, countOptions));
-    emit({
-      type: "token-cache-done",
-      dataset: name,
-      cached: counts.cached,
-      tokens: counts.tokens,
-      ms: now() - t1,
-    });
-    const ds: LoadedDataset = {
-      name,
-      spec,
-      corpus,
-      fingerprint,
-      questions,
-      sized: new SizedCorpus(corpus.docs, counts.counts, config.layout),
-    };
-    kind.check?.(ds);
-    for (const [k, length] of config.lengths.entries()) {
-      const w = windows[k] as { start: number; end: number };
-      const part = shardRange(w.start, w.end, config.shard);
-      const cell: MatrixCell = {
-        dataset: ds,
-        length,
-        windowSize: w.end - w.start,
-        window: { ...w, shardStart: part.start, shardEnd: part.end },
-        items: windowItems(questions, w.start, part.start, part.end),
-      };
-      summaries.push(await writeCell(cell, config, deps.counter, kind, emit, now));
-    }
+  const threads = new RunThreads(config, deps, kind);
+  try {
+    for (const spec of config.datasets)
+      summaries.push(...(await runDataset(spec, { config, deps, kind, ids, threads, emit, now })));
+  } finally {
+    await threads.close();
   }
+  return summaries;
+}
+
+/** What every data set of a run shares. */
+interface RunContext<R extends { prompt_length: number }> {
+  config: MatrixConfig;
+  deps: RunDeps;
+  kind: SampleKind<R>;
+  ids: ReadonlySet<string> | undefined;
+  threads: RunThreads<R>;
+  emit: (e: RunEvent) => void;
+  now: () => number;
+}
+
+/** One data set of {@link runMatrix}: read, count, check, then every length's file. */
+async function runDataset<R extends { prompt_length: number }>(
+  spec: DatasetSpec,
+  x: RunContext<R>,
+): Promise<FileSummary[]> {
+  const { config, deps, kind, ids, threads, emit, now } = x;
+  const summaries: FileSummary[] = [];
+  const t0 = now();
+  if (spec.name !== undefined) assertPathPart(spec.name, "data set name");
+  const read = await readSpec(spec, config, deps.memo);
+  const { corpus, fingerprint } = read;
+  const name = assertPathPart(spec.name ?? defaultDatasetName(corpus), "data set name");
+  emit({
+    type: "corpus",
+    dataset: name,
+    path: spec.path,
+    docs: corpus.docs.length,
+    questions: corpus.qas.length,
+    dropped: corpus.dropped,
+    ms: now() - t0,
+  });
+  const questions = selectQuestions(corpus.qas, {
+    ids,
+    minHops: config.minHops,
+    shuffle: config.shuffleQa,
+    seed: config.seed,
+  });
+  if (questions.length === 0)
+    throw new ConfigError(`No questions left in "${spec.path}" after filtering (--filter-ids / --min-hops)`);
+  const windows = config.lengths.map((length, k) => {
+    if (length - config.tokensToGenerate <= 0)
+      throw new ConfigError(
+        `--tokens-to-generate ${config.tokensToGenerate} leaves no prompt budget at length ${length}`,
+      );
+    return windowRange(questions.length, {
+      numSamples: config.numSamples,
+      preSamples: config.preSamples,
+      lengthIndex: k,
+      disjoint: config.disjointWindows,
+    });
+  });
+  const t1 = now();
+  const countOptions = {
+    cacheDir: config.cacheDir,
+    suffix: config.layout.separator,
+    onProgress: (done: number, total: number) => emit({ type: "token-cache", dataset: name, done, total }),
+  };
+  const counts = await (deps.memo?.tokenCounts(read, deps.counter, countOptions) ??
+    docTokenCounts(corpus.docs, fingerprint, deps.counter, countOptions));
+  emit({
+    type: "token-cache-done",
+    dataset: name,
+    cached: counts.cached,
+    tokens: counts.tokens,
+    ms: now() - t1,
+  });
+  const sized = new SizedCorpus(corpus.docs, counts.counts, config.layout);
+  const ds: LoadedDataset = {
+    name,
+    spec,
+    corpus,
+    fingerprint,
+    questions,
+    sized,
+    source: { name, sized, qas: corpus.qas },
+  };
+  for (const message of kind.check?.(ds) ?? []) emit({ type: "note", dataset: name, message });
+  const cells = config.lengths.map((length, k): MatrixCell => {
+    const w = windows[k] as { start: number; end: number };
+    const part = shardRange(w.start, w.end, config.shard);
+    return {
+      dataset: ds,
+      length,
+      windowSize: w.end - w.start,
+      window: { ...w, shardStart: part.start, shardEnd: part.end },
+      items: windowItems(questions, w.start, part.start, part.end),
+    };
+  });
+  await threads.prepare(cells);
+  for (const cell of cells)
+    summaries.push(await writeCell(cell, config, deps.counter, kind, threads.chunks(cell), emit, now));
   return summaries;
 }
 
@@ -284,6 +357,7 @@ async function writeCell<R extends { prompt_length: number }>(
   config: MatrixConfig,
   counter: TokenCounter,
   kind: SampleKind<R>,
+  chunks: AsyncIterable<Chunk>,
   emit: (e: RunEvent) => void,
   now: () => number,
 ): Promise<FileSummary> {
@@ -310,21 +384,23 @@ async function writeCell<R extends { prompt_length: number }>(
   let fillSum = 0;
   let done = 0;
   await writeAtomic(path, async (file) => {
-    for await (const r of kind.synthesize(cell)) {
-      done++;
-      if (r.kind === "skip") {
-        summary.skipped.push({ index: r.index, source_index: r.sourceIndex, id: r.id, reason: r.reason });
-      } else {
-        await file.write(`${JSON.stringify(r.record)}\n`);
-        const fill = r.record.prompt_length / budget;
-        fillSum += fill;
-        summary.fill.min = Math.min(summary.fill.min, fill);
-        summary.fill.max = Math.max(summary.fill.max, fill);
-        summary.written++;
-        if (r.record.prompt_length <= budget) summary.withinBudget++;
-        if (r.verified) summary.verified++;
+    for await (const chunk of chunks) {
+      for (const line of chunk.lines) await file.write(line);
+      for (const r of chunk.samples) {
+        done++;
+        if (r.kind === "skip") {
+          summary.skipped.push({ index: r.index, source_index: r.sourceIndex, id: r.id, reason: r.reason });
+        } else {
+          const fill = r.promptLength / budget;
+          fillSum += fill;
+          summary.fill.min = Math.min(summary.fill.min, fill);
+          summary.fill.max = Math.max(summary.fill.max, fill);
+          summary.written++;
+          if (r.promptLength <= budget) summary.withinBudget++;
+          if (r.verified) summary.verified++;
+        }
+        if (done % 16 === 0 || done === total) emit({ type: "file-progress", path, done, total });
       }
-      if (done % 16 === 0 || done === total) emit({ type: "file-progress", path, done, total });
     }
   });
   summary.fill.mean = summary.written > 0 ? fillSum / summary.written : 0;
@@ -352,4 +428,102 @@ async function writeCell<R extends { prompt_length: number }>(
   await writeFileAtomic(`${path}.meta.json`, `${JSON.stringify(meta, null, 2)}\n`);
   emit({ type: "file-done", summary });
   return summary;
+}
+
+/** Worker threads start only for a file of at least this many samples when `workers` is `auto`. */
+export const AUTO_WORKERS_MIN_SAMPLES = 64;
+
+/**
+ * The worker threads a run would use for a file of `samples` samples: `workers` when a number, else (`auto`)
+ * one per core capped by memory ({@link autoWorkerCount}, {@link WORKER_MEMORY} `withTokenizer` each), and 1 for
+ * files under {@link AUTO_WORKERS_MIN_SAMPLES} samples, where starting threads costs more than it saves.
+ * 1 means the main thread builds the samples; so does any count when the kind has no compiled worker entry
+ * (the TypeScript sources).
+ */
+export function resolveRunWorkers(
+  workers: WorkerCount | undefined,
+  samples: number,
+  kindWorker: SampleKindWorker | undefined,
+): number {
+  if (!kindWorker || !workerEntryExists(kindWorker.entry)) return 1;
+  if (workers === undefined || workers === "auto")
+    return samples < AUTO_WORKERS_MIN_SAMPLES ? 1 : autoWorkerCount(WORKER_MEMORY.withTokenizer);
+  return workers;
+}
+
+/**
+ * Where a run's samples are built: on the main thread, or in worker threads. The workers are started with the
+ * run (their tokenizers load while the main thread reads the first data set) when its files are big enough
+ * for them, kept for the whole run, and sent every data set once, before its first file.
+ */
+class RunThreads<R extends { prompt_length: number }> {
+  private readonly workers: Promise<SampleWorkers> | undefined;
+
+  constructor(
+    private readonly config: MatrixConfig,
+    private readonly deps: RunDeps,
+    private readonly kind: SampleKind<R>,
+  ) {
+    const { numSamples } = config;
+    const size = resolveRunWorkers(
+      config.workers,
+      numSamples < 0 ? Number.POSITIVE_INFINITY : numSamples,
+      kind.worker,
+    );
+    const worker = kind.worker;
+    if (size <= 1 || !worker) return;
+    this.workers = SampleWorkers.start(worker.entry, {
+      size,
+      name: kind.name,
+      init: {
+        tokenizer: worker.tokenizer,
+        counterId: deps.counter.id,
+        spec: worker.spec,
+        identity: worker.identity,
+      },
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+    // Awaited where it is used; a failed start is reported there, not as an unhandled rejection.
+    this.workers.catch(() => {});
+  }
+
+  /** Whether a cell's samples are built by the workers. */
+  private uses(cell: MatrixCell): boolean {
+    return (
+      this.workers !== undefined &&
+      resolveRunWorkers(this.config.workers, cell.items.length, this.kind.worker) > 1
+    );
+  }
+
+  /** Before a data set's first file: send the data set to the workers when a file of it uses them. */
+  async prepare(cells: readonly MatrixCell[]): Promise<void> {
+    const first = cells.find((c) => this.uses(c));
+    if (first) await (await this.workers)?.load(first.dataset.source, first.dataset.corpus.docs);
+  }
+
+  /** The samples of a cell, chunk by chunk, in order. */
+  async *chunks(cell: MatrixCell): AsyncGenerator<Chunk> {
+    const { kind, deps } = this;
+    const signal = deps.signal;
+    const base = chunkSizeAt(kind.chunkSize ?? 32, cell.length);
+    if (!this.uses(cell)) {
+      for (let start = 0; start < cell.items.length; start += base) {
+        const items = cell.items.slice(start, start + base);
+        const out = await synthesizeChunk((part) => kind.synthesize({ ...cell, items: part }), items, signal);
+        if ("failed" in out) throw new SampleError(cell.dataset.name, cell.length, out.failed, out.error);
+        yield out;
+      }
+      return;
+    }
+    const workers = (await this.workers) as SampleWorkers;
+    await workers.load(cell.dataset.source, cell.dataset.corpus.docs);
+    // Small enough that every worker gets several chunks of the file, so none idles at its end.
+    const chunkSize = Math.max(1, Math.min(base, Math.ceil(cell.items.length / (4 * workers.size))));
+    yield* workers.chunks(cell.dataset.source, cell.length, cell.items, chunkSize, signal);
+  }
+
+  async close(): Promise<void> {
+    const workers = await this.workers?.catch(() => undefined);
+    await workers?.close();
+  }
 }

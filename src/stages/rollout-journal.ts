@@ -4,7 +4,8 @@
  * process killed mid-write) is dropped on reading and cut off before appending resumes.
  */
 import { createHash } from "node:crypto";
-import { type FileHandle, open, readFile, truncate } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { type FileHandle, open, truncate } from "node:fs/promises";
 import { ConfigError, InputError } from "../errors.js";
 
 export const JOURNAL_KIND = "keychain-synth rollout journal";
@@ -30,33 +31,28 @@ export interface JournalEntry {
   r: Record<string, unknown>;
 }
 
-/** Reads `path` if it exists: the header and the finished entries by index (`undefined` when absent). */
+/**
+ * Reads `path` if it exists: the header and the finished entries by index (`undefined` when absent). The file
+ * is streamed a line at a time (a journal of 128K-token records can outgrow what one string or buffer holds).
+ */
 export async function readJournal(
   path: string,
   expected: JournalHeader,
 ): Promise<{ entries: Map<number, JournalEntry>; validBytes: number; size: number } | undefined> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw e;
-  }
   const entries = new Map<number, JournalEntry>();
-  let start = 0;
   let validBytes = 0;
+  let size = 0;
   let line = 0;
-  while (start < buf.length) {
-    const nl = buf.indexOf(0x0a, start);
-    const end = nl < 0 ? buf.length : nl;
-    const text = buf.subarray(start, end).toString("utf8");
+  /** One line, starting at byte `start`, without its "\n" (`ended` when it had one; else it is the last). */
+  const take = (bytes: Buffer, start: number, ended: boolean): void => {
+    const text = bytes.toString("utf8");
     line++;
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (e) {
       // Only the last line can be torn by a crash; anything earlier is damage we must not paper over.
-      if (nl < 0) break;
+      if (!ended) return;
       throw new InputError(`invalid JSON in the ${kindName(expected)}: ${(e as Error).message}`, {
         file: path,
         line,
@@ -69,22 +65,34 @@ export async function readJournal(
         throw new InputError("expected a journal entry {i, r}", { file: path, line });
       if (!entries.has(entry.i)) entries.set(entry.i, entry);
     }
-    if (nl < 0) break; // complete JSON without its newline: kept, the newline is added on open
-    start = nl + 1;
-    validBytes = start;
-  }
-  // An unterminated but complete last line counts as valid; a torn one does not.
-  const lastComplete = validBytes < buf.length && isCompleteJson(buf.subarray(validBytes));
-  return { entries, validBytes: lastComplete ? buf.length : validBytes, size: buf.length };
-}
-
-function isCompleteJson(bytes: Buffer): boolean {
+    // A complete last line without its newline counts as valid (the newline is added on open); a torn one not.
+    validBytes = ended ? start + bytes.length + 1 : start + bytes.length;
+  };
+  const input = createReadStream(path);
   try {
-    JSON.parse(bytes.toString("utf8"));
-    return true;
-  } catch {
-    return false;
+    let parts: Buffer[] = [];
+    let lineStart = 0;
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      let from = 0;
+      for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, from)) {
+        const head = chunk.subarray(from, nl);
+        const bytes = parts.length === 0 ? head : Buffer.concat([...parts, head]);
+        parts = [];
+        take(bytes, lineStart, true);
+        lineStart += bytes.length + 1;
+        from = nl + 1;
+      }
+      if (from < chunk.length) parts.push(chunk.subarray(from));
+      size += chunk.length;
+    }
+    if (parts.length > 0) take(Buffer.concat(parts), lineStart, false);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  } finally {
+    input.destroy();
   }
+  return { entries, validBytes, size };
 }
 
 /** "rollout journal" for {@link JOURNAL_KIND}, "reason journal" for "keychain-synth reason journal". */

@@ -4,21 +4,26 @@
  */
 
 import { stat } from "node:fs/promises";
+import { autoWorkerCount, WORKER_MEMORY, type WorkerCount, workerEntryExists } from "../async/worker-pool.js";
 import { DEFAULT_LAYOUT, type PassageLayout } from "../compose/layout.js";
-import { parseJsonLine } from "../corpus/json-lines.js";
 import { ConfigError, InputError } from "../errors.js";
 import { readLines } from "../io/lines.js";
-import { type ChatTemplate, recordTemplate, resolveChatTemplate } from "../prompt/chat-template.js";
+import { resolveChatTemplate } from "../prompt/chat-template.js";
 import type { TokenCounter } from "../tokenizer/types.js";
-import { readVerifiableRecord, type VerifiableRecord } from "./read-record.js";
-import { type VerifyCode, verifyRecord } from "./verify-record.js";
+import { RecordChecker, type RecordVerdict, type RecountPolicy } from "./record-checker.js";
+import type { VerifyCode } from "./verify-record.js";
+import { VERIFY_WORKER_ENTRY, type VerifyWorkerInit, verifyInWorkers } from "./verify-workers.js";
 
-/** Which records get their rendered prompt re-counted: all, none, or every Nth (records 1, N+1, 2N+1, …). */
-export type RecountPolicy = "all" | "none" | number;
+export type { RecountPolicy };
 
 export interface VerifyFileOptions {
   /** Counter for re-counting prompts; required unless `recount` is `"none"`. */
   tokenizer?: TokenCounter;
+  /**
+   * The tokenizer spec `tokenizer` was made from: worker threads build their own counter from it (its id must
+   * be `tokenizer.id`). Without it, re-counting stays on the main thread (`auto` then uses 1 worker).
+   */
+  tokenizerSpec?: string;
   /** Chat template to re-count through (`auto`, `none`, a preset, a file). @default each record's own
    * (`chat_template`, checked against `chat_template_hash`) */
   chatTemplate?: string;
@@ -27,6 +32,14 @@ export interface VerifyFileOptions {
   layout?: PassageLayout;
   /** Prompts per `countBatch` call. @default 16 */
   batchSize?: number;
+  /**
+   * Worker threads that verify the records: a number, or `auto` (one per core, capped by memory, for files of
+   * 16 MiB or more). 1 verifies on the main thread. The summary is the same whatever the number.
+   * @default "auto"
+   */
+  workers?: WorkerCount;
+  /** Stops verifying: the worker threads are terminated and the call rejects with the signal's reason. */
+  signal?: AbortSignal;
   /** Called after each batch of verified records (after each record when nothing is re-counted). */
   onProgress?: (progress: VerifyProgress) => void;
   /** Clock for the elapsed time, in milliseconds. @default performance.now */
@@ -69,15 +82,6 @@ export interface VerifySummary {
   ms: number;
 }
 
-/** Records kept waiting for a batch of counts at most (bounds memory when few records are re-counted). */
-const MAX_PENDING = 256;
-
-interface Pending {
-  line: number;
-  record: VerifiableRecord;
-  recount: boolean;
-}
-
 /**
  * Verifies every record of a JSONL file. Blank lines are skipped; a line that is not JSON or lacks a field
  * verification reads is an `InputError` naming the file and line. A bad `recount` is a `ConfigError`.
@@ -89,8 +93,6 @@ export async function verifyFile(path: string, options: VerifyFileOptions): Prom
   const tokenizer = options.tokenizer;
   if (recount !== "none" && !tokenizer)
     throw new ConfigError("Re-counting prompts needs a tokenizer (or set recount to none)");
-  const layout = options.layout ?? DEFAULT_LAYOUT;
-  const batchSize = options.batchSize ?? 16;
   const now = options.now ?? (() => performance.now());
   const started = now();
   const summary: VerifySummary = {
@@ -105,75 +107,97 @@ export async function verifyFile(path: string, options: VerifyFileOptions): Prom
     bytes: await fileSize(path),
     ms: 0,
   };
-  let bytes = 0;
-  let pending: Pending[] = [];
-  let toCount = 0;
-
-  const templates = new Map<string, ChatTemplate>();
   const forced =
     options.chatTemplate !== undefined && tokenizer
       ? await resolveChatTemplate(options.chatTemplate, tokenizer)
       : undefined;
-  const render = async (record: VerifiableRecord): Promise<string> => {
-    const template =
-      forced ??
-      (await recordTemplate(
-        record.chat_template,
-        record.chat_template_hash,
-        tokenizer as TokenCounter,
-        templates,
-      ));
-    return template.render(record.prompt);
+  const checker = {
+    path,
+    recount,
+    layout: options.layout ?? DEFAULT_LAYOUT,
+    batchSize: options.batchSize ?? 16,
+    tokenizer,
+    forced,
   };
-  const flush = async () => {
-    const batch = pending;
-    pending = [];
-    toCount = 0;
-    const prompts = await Promise.all(batch.filter((p) => p.recount).map((p) => render(p.record)));
-    const counts = prompts.length > 0 && tokenizer ? await tokenizer.countBatch(prompts) : [];
-    let c = 0;
-    for (const p of batch) {
-      const promptTokens = p.recount ? counts[c++] : undefined;
-      const result = verifyRecord(
-        p.record,
-        promptTokens === undefined ? { layout } : { layout, promptTokens },
-      );
-      summary.lines++;
-      summary.pairs += result.pairs;
-      if (p.recount) summary.recounted++;
-      if (result.ok) summary.passed++;
-      else {
-        summary.failed++;
-        for (const f of result.failures)
-          summary.failuresByCode[f.code] = (summary.failuresByCode[f.code] ?? 0) + 1;
-        summary.failing.push({
-          line: p.line,
-          id: p.record.id,
-          codes: result.failures.map((f) => f.code),
-          messages: result.failures.map((f) => f.message),
-        });
-      }
+  const workers = resolveVerifyWorkers(options, summary.bytes);
+  if (workers > 1) {
+    const init: VerifyWorkerInit = {
+      ...checker,
+      tokenizer:
+        recount === "none" ? undefined : { spec: options.tokenizerSpec as string, id: tokenizer?.id ?? "" },
+      forced:
+        options.chatTemplate === undefined
+          ? undefined
+          : { spec: options.chatTemplate, hash: forced?.hash ?? "" },
+    };
+    await verifyInWorkers(
+      path,
+      init,
+      workers,
+      (verdicts, bytes) => {
+        for (const v of verdicts) addVerdict(summary, v);
+        options.onProgress?.({ records: summary.lines, bytes, failed: summary.failed });
+      },
+      options.signal,
+    );
+  } else {
+    const check = new RecordChecker(checker);
+    let bytes = 0;
+    const add = (verdicts: RecordVerdict[]) => {
+      for (const v of verdicts) addVerdict(summary, v);
+      options.onProgress?.({ records: summary.lines, bytes, failed: summary.failed });
+    };
+    for await (const { line, text } of readLines(path)) {
+      options.signal?.throwIfAborted();
+      bytes += Buffer.byteLength(text) + 1;
+      const verdicts = await check.add(line, text);
+      if (verdicts.length > 0) add(verdicts);
     }
-    options.onProgress?.({ records: summary.lines, bytes, failed: summary.failed });
-  };
-
-  let ordinal = 0;
-  for await (const { line, text } of readLines(path)) {
-    bytes += Buffer.byteLength(text) + 1;
-    const place = { file: path, line };
-    const value = parseJsonLine(text, place);
-    if (value === undefined) continue;
-    const record = readVerifiableRecord(value, place);
-    const again = recount === "all" || (typeof recount === "number" && ordinal % recount === 0);
-    ordinal++;
-    pending.push({ line, record, recount: again });
-    if (again) toCount++;
-    if (toCount >= batchSize || pending.length >= MAX_PENDING || (recount === "none" && pending.length >= 1))
-      await flush();
+    const rest = await check.flush();
+    if (rest.length > 0) add(rest);
   }
-  if (pending.length > 0) await flush();
   summary.ms = now() - started;
   return summary;
+}
+
+/** Add one record's verdict to a summary. */
+function addVerdict(summary: VerifySummary, v: RecordVerdict): void {
+  summary.lines++;
+  summary.pairs += v.pairs;
+  if (v.recounted) summary.recounted++;
+  if (v.codes.length === 0) summary.passed++;
+  else {
+    summary.failed++;
+    for (const code of v.codes) summary.failuresByCode[code] = (summary.failuresByCode[code] ?? 0) + 1;
+    summary.failing.push({ line: v.line, id: v.id, codes: v.codes, messages: v.messages });
+  }
+}
+
+/** `auto` uses worker threads for files of at least this size. @unit bytes */
+export const AUTO_VERIFY_WORKERS_MIN_BYTES = 16 * 2 ** 20;
+
+/**
+ * The worker threads {@link verifyFile} uses: `workers` when a number (more than 1 needs `tokenizerSpec` when
+ * prompts are re-counted), else (`auto`) 1 for files under {@link AUTO_VERIFY_WORKERS_MIN_BYTES} or when
+ * re-counting without a spec, and otherwise one per core capped by memory. 1 when the compiled worker entry is
+ * missing (the TypeScript sources).
+ */
+export function resolveVerifyWorkers(
+  o: Pick<VerifyFileOptions, "workers" | "recount" | "tokenizerSpec">,
+  fileBytes: number,
+): number {
+  if (!workerEntryExists(VERIFY_WORKER_ENTRY)) return 1;
+  const needsSpec = o.recount !== "none" && o.tokenizerSpec === undefined;
+  const workers = o.workers ?? "auto";
+  if (workers === "auto")
+    return needsSpec || fileBytes < AUTO_VERIFY_WORKERS_MIN_BYTES
+      ? 1
+      : autoWorkerCount(WORKER_MEMORY[o.recount === "none" ? "withoutTokenizer" : "withTokenizer"]);
+  if (workers > 1 && needsSpec)
+    throw new ConfigError(
+      "Re-counting prompts in worker threads needs the tokenizer spec (tokenizerSpec), from which each worker builds its counter; or verify with workers: 1",
+    );
+  return workers;
 }
 
 /** Size of a readable file; a missing file or a folder is an `InputError` naming the path. */

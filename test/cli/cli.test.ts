@@ -155,6 +155,40 @@ describe("keychain-synth CLI", () => {
     expect(existsSync(join(sandbox.dir, "kcbad"))).toBe(false);
   });
 
+  it("keychain with auto distractor questions adapts to a small data set and says so", async () => {
+    // 4096 tokens: 4 chains (3 distractor chains); auto asks 64 distractor questions, the fixture has 30.
+    const args = [
+      "keychain",
+      "-i",
+      FIXTURE,
+      "-L",
+      "4096",
+      "-G",
+      "100",
+      "-n",
+      "2",
+      "-t",
+      "approx",
+      "--no-cache",
+    ];
+    const r = run(...args, "-o", "kcauto");
+    expect(r.code).toBe(0);
+    expect(r.err).toContain(
+      "note: KeyChain at length 4096: 29 distractor questions per instance (auto asks 64; small has 30 distinct questions)",
+    );
+    const path = join(
+      sandbox.dir,
+      "kcauto/small/small_train-num_sample_2-max_seq_4096-uuid_len_default-numchain_4-numhop-4-distractor.jsonl.meta.json",
+    );
+    expect(JSON.parse(await readFile(path, "utf8")).options.distractor_questions).toBe(29);
+    // Too small even for the chains: 31 chains need 30 other questions.
+    const few = run(...args, "--chains", "31", "-o", "kcfew");
+    expect(few.code).toBe(2);
+    expect(few.err).toMatch(
+      /asks for 30 distractor questions, but the data set has only 30 distinct questions/,
+    );
+  });
+
   it("malformed input: exit 1, names file, line and field, leaves no output", async () => {
     await writeFile(
       join(sandbox.dir, "bad.jsonl"),

@@ -72,7 +72,7 @@ describe("detectFormat", () => {
     expect(error.place).toEqual({ file: path });
     expect(error.message).toBe(
       `Cannot read "${path}": cannot tell the data set format: its first record has the fields "question", "answer". ` +
-        'Known formats: hotpotqa (records with "_id", "context", "supporting_facts" and "level" or "type"); ' +
+        'Known formats: hotpotqa (records with "_id" or "id", "context", "supporting_facts" and "level" or "type"); ' +
         '2wikimqa (records with "context", "supporting_facts" and "evidences" or a 2Wiki "type"); ' +
         'musique (records with "paragraphs" and "answerable" or "question_decomposition"); ' +
         'squad (one object with a "data" array of articles); jsonl (records with "documents"). ' +
@@ -83,7 +83,10 @@ describe("detectFormat", () => {
   it.each([
     ["[]", "its JSON array is empty or does not hold objects"],
     ["[1, 2]", "its JSON array is empty or does not hold objects"],
-    ["id1\nid2\n", 'it does not start with "[" (a JSON array) or "{" (an object or JSON Lines)'],
+    [
+      "id1\nid2\n",
+      'it does not start with "[" (a JSON array), "{" (an object or JSON Lines) or "PAR1" (parquet)',
+    ],
   ])("rejects %j", async (content, why) => {
     const error = await detectError(await write("x.json", content));
     expect(error.message).toContain(`cannot tell the data set format: ${why}. Known formats:`);
@@ -104,6 +107,10 @@ describe("classifyRecord", () => {
     [{ ...hotpot, type: "bridge_comparison" }, "array", "2wikimqa"],
     [{ ...hotpot, type: "compositional" }, "object", "2wikimqa"],
     [{ ...hotpot, type: "other" }, "array", undefined],
+    [{ id: "h", context: {}, supporting_facts: {}, type: "bridge", level: "easy" }, "object", "hotpotqa"],
+    [{ id: 7, context: [], supporting_facts: {}, level: "easy", documents: [] }, "array", "hotpotqa"],
+    [{ id: "t", context: {}, supporting_facts: {}, evidences: {}, type: "comparison" }, "array", "2wikimqa"],
+    [{ id: "x", context: [], supporting_facts: [], documents: [] }, "object", "jsonl"],
     [{ id: "x", paragraphs: [], question_decomposition: [] }, "object", "musique"],
     [{ id: "x", paragraphs: [] }, "object", undefined],
     [{ id: "x", documents: [], supporting: [] }, "object", "jsonl"],

@@ -97,7 +97,15 @@ describe("parseHotpotQaRecord", () => {
     ],
     [
       { ...record, _id: undefined },
-      'Cannot read "hotpot.json" line 1 record 3, field "_id": expected a string, but the field is missing',
+      'Cannot read "hotpot.json" line 1 record 3, field "_id": expected the question id in "_id" (original layout) or "id" (Hugging Face layout), but the record has neither',
+    ],
+    [
+      { ...record, _id: null },
+      'Cannot read "hotpot.json" line 1 record 3, field "_id": expected a string, got null',
+    ],
+    [
+      { ...record, _id: undefined, id: 1.5 },
+      'Cannot read "hotpot.json" line 1 record 3, field "id": expected a string, got a number (1.5)',
     ],
     [[record], 'Cannot read "hotpot.json" line 1 record 3: expected an object, got an array'],
   ])("rejects bad input: %#", (value, message) => {

@@ -70,7 +70,7 @@ describe("pipeline config validation", () => {
         kinds.keychain.id_format: expected uuid, hex:N (1 ≤ N ≤ 32) or nano:N (1 ≤ N ≤ 64), got "hex:99" (line 19)
         export.verl.test_size: expected an integer ≥ 0, got -1 (line 21)
         export.verl.system_prompt: expected no system_prompt here: it moved to the top level (or kinds.plain / kinds.keychain), as it is stored in every record and counted in its budget, got "chatml" (line 21)
-        colour: unknown key; expected one of lengths, tokens_to_generate, num_samples, pre_samples, disjoint_windows, placement, check_budget, subset, system_prompt, chat_template, out, tokenizer, seed, data_dir, datasets, shuffle_qa, filter_ids, min_hops, passage_header, passage_separator, cache_dir, kinds, export (line 22)"
+        colour: unknown key; expected one of lengths, tokens_to_generate, num_samples, pre_samples, disjoint_windows, placement, check_budget, subset, system_prompt, chat_template, out, tokenizer, seed, data_dir, datasets, shuffle_qa, filter_ids, min_hops, passage_header, passage_separator, cache_dir, workers, kinds, export (line 22)"
     `);
   });
 

@@ -102,7 +102,7 @@ describe("synthesizePlain", () => {
       expect(r.record.gold_positions).toHaveLength(qa.gold.length);
       for (const p of r.record.gold_positions) {
         const passage = r.record.context.split("\n\n").find((s) => s.startsWith(`Passage ${p}:\n`));
-        expect(qa.gold.map((g) => sized.docs[g])).toContain(passage?.slice(`Passage ${p}:\n`.length));
+        expect(qa.gold.map((g) => sized.docs.at(g))).toContain(passage?.slice(`Passage ${p}:\n`.length));
       }
     }
   });

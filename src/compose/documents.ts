@@ -1,0 +1,75 @@
+/**
+ * The documents a sized corpus draws from, by id: a plain string array on the thread that read the corpus, or
+ * one UTF-8 `SharedArrayBuffer` with an offsets table in worker threads, decoded per document on demand, so a
+ * corpus of 800k documents reaches every worker once and is never copied into each worker's heap.
+ */
+
+/** Documents by id. A `readonly string[]` is one. */
+export interface Documents {
+  readonly length: number;
+  /** The document with this id (`undefined` only out of range). */
+  at(id: number): string | undefined;
+}
+
+/** What a worker needs to rebuild a {@link SharedDocuments}: both buffers are shared, never copied. */
+export interface SharedDocumentsParts {
+  /** Every document's UTF-8 bytes, one after another. */
+  bytes: SharedArrayBuffer;
+  /** `length + 1` byte offsets (Float64: totals past 4 GiB stay exact): document d is `[offsets[d], offsets[d+1])`. */
+  offsets: SharedArrayBuffer;
+}
+
+/** Decoded documents kept per table: the ones a sample uses are read several times in a row. */
+const CACHE_SLOTS = 4096;
+
+/** Documents in shared memory, decoded on demand; a small direct-mapped cache keeps recent ones. */
+export class SharedDocuments implements Documents {
+  readonly length: number;
+  private readonly bytes: Buffer;
+  private readonly offsets: Float64Array;
+  private readonly cachedIds = new Int32Array(CACHE_SLOTS).fill(-1);
+  private readonly cached = new Array<string>(CACHE_SLOTS);
+
+  constructor(readonly parts: SharedDocumentsParts) {
+    this.bytes = Buffer.from(parts.bytes);
+    this.offsets = new Float64Array(parts.offsets);
+    this.length = this.offsets.length - 1;
+  }
+
+  /** The documents of `docs`, encoded once into shared memory. */
+  static from(docs: readonly string[]): SharedDocuments {
+    const offsets = new Float64Array(new SharedArrayBuffer(8 * (docs.length + 1)));
+    let total = 0;
+    for (let d = 0; d < docs.length; d++) {
+      offsets[d] = total;
+      total += Buffer.byteLength(docs[d] as string, "utf8");
+    }
+    offsets[docs.length] = total;
+    const bytes = new SharedArrayBuffer(total);
+    const view = Buffer.from(bytes);
+    for (let d = 0; d < docs.length; d++) view.write(docs[d] as string, offsets[d] as number, "utf8");
+    return new SharedDocuments({ bytes, offsets: offsets.buffer as SharedArrayBuffer });
+  }
+
+  at(id: number): string | undefined {
+    if (!(id >= 0 && id < this.length)) return undefined;
+    const slot = id & (CACHE_SLOTS - 1);
+    if (this.cachedIds[slot] === id) return this.cached[slot] as string;
+    const text = this.bytes.toString("utf8", this.offsets[id] as number, this.offsets[id + 1] as number);
+    this.cachedIds[slot] = id;
+    this.cached[slot] = text;
+    return text;
+  }
+}
+
+const shared = new WeakMap<readonly string[], SharedDocuments>();
+
+/** {@link SharedDocuments.from}, once per array: grow's rounds and the pipeline's kinds share one corpus. */
+export function sharedDocumentsOf(docs: readonly string[]): SharedDocuments {
+  let s = shared.get(docs);
+  if (s === undefined) {
+    s = SharedDocuments.from(docs);
+    shared.set(docs, s);
+  }
+  return s;
+}

@@ -1,0 +1,75 @@
+/**
+ * The worker side of a datasets × lengths run (sample-workers.ts is the main side): a kind's worker entry
+ * calls {@link serveSamples} with its maker factory. The worker builds its own counter from the run's
+ * tokenizer spec and its maker from the kind's spec, and refuses to start when either is not the main
+ * thread's; then it keeps the data sets it is sent (shared memory, nothing copied but the questions) and
+ * answers chunks of questions with their JSONL lines' bytes.
+ */
+import { serveWorker, WorkerReply } from "../async/serve-worker.js";
+import { serializeError } from "../async/worker-errors.js";
+import { SharedDocuments } from "../compose/documents.js";
+import { SizedCorpus } from "../compose/sized-corpus.js";
+import { ConfigError } from "../errors.js";
+import { resolveTokenizer } from "../tokenizer/resolve.js";
+import { type SampleMakerFactory, type SampleSource, synthesizeChunk } from "./sample-maker.js";
+import type {
+  SampleWorkerChunk,
+  SampleWorkerDataset,
+  SampleWorkerInit,
+  SampleWorkerReply,
+} from "./sample-workers.js";
+import type { WindowItem } from "./windows.js";
+
+export function serveSamples<R>(factory: SampleMakerFactory<R>): void {
+  serveWorker(async (raw) => {
+    const init = raw as SampleWorkerInit;
+    const counter = await resolveTokenizer(init.tokenizer);
+    if (counter.id !== init.counterId)
+      throw new ConfigError(
+        `A worker thread's tokenizer "${init.tokenizer}" has id ${counter.id}, but the run counts with ${init.counterId}: workers rebuild the counter from the tokenizer spec, so an injected counter needs the spec it was made from (or run with workers: 1)`,
+      );
+    const maker = await factory(init.spec, counter);
+    if (maker.identity !== init.identity)
+      throw new ConfigError(
+        `A worker thread resolved the prompt framing as ${maker.identity}, but the run uses ${init.identity} (a chat template or system prompt file changed while the run started?)`,
+      );
+    const sources = new Map<number, SampleSource>();
+    return {
+      dataset(d: SampleWorkerDataset): void {
+        const docs = new SharedDocuments(d.sized.docs);
+        sources.set(d.key, { name: d.name, sized: SizedCorpus.fromShared(d.sized, docs), qas: d.qas });
+      },
+      drop(key: number): void {
+        sources.delete(key);
+      },
+      async chunk(c: SampleWorkerChunk): Promise<WorkerReply<SampleWorkerReply>> {
+        const source = sources.get(c.key);
+        if (!source) throw new Error(`no data set ${c.key} in this worker`);
+        const items: WindowItem[] = [];
+        for (let k = 0; k < c.items.length; k += 3)
+          items.push({
+            qa: source.qas[c.items[k] as number] as WindowItem["qa"],
+            sourceIndex: c.items[k + 1] as number,
+            index: c.items[k + 2] as number,
+          });
+        const out = await synthesizeChunk((part) => maker.synthesize(source, c.length, part), items);
+        if ("failed" in out) return new WorkerReply({ failed: out.failed, error: serializeError(out.error) });
+        const lines = out.lines.map(ownBuffer);
+        return new WorkerReply({ samples: out.samples, lines }, lines);
+      },
+    };
+  });
+}
+
+/**
+ * The ArrayBuffer of `bytes` when they fill it, else a copy: small Buffers share a pool, which must not be
+ * moved to another thread. The result is moved to the main thread without a copy.
+ */
+function ownBuffer(bytes: Uint8Array): ArrayBuffer {
+  const buffer = bytes.buffer;
+  if (buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength)
+    return buffer;
+  const copy = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(copy).set(bytes);
+  return copy;
+}
