@@ -81,3 +81,15 @@ export class QuestionPool {
     return out;
   }
 }
+
+const pools = new WeakMap<readonly QaRecord[], QuestionPool>();
+
+/** The pool of a question list, built once per list (every maker and length of a run shares it). */
+export function questionPoolOf(qas: readonly QaRecord[]): QuestionPool {
+  let pool = pools.get(qas);
+  if (!pool) {
+    pool = new QuestionPool(qas);
+    pools.set(qas, pool);
+  }
+  return pool;
+}

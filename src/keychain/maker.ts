@@ -2,10 +2,11 @@
  * Making KeyChain instances from plain data: the run's resolved options and a token counter. The main thread
  * and every worker thread build the same maker from the same spec.
  */
-import { QuestionPool } from "../compose/question-pool.js";
+import { type QuestionPool, questionPoolOf } from "../compose/question-pool.js";
 import { type Framing, resolveFraming } from "../prompt/framing.js";
 import {
   framingIdentity,
+  LastSynthesizer,
   type SampleMaker,
   type SampleMakerFactory,
   type SampleSource,
@@ -18,8 +19,13 @@ import { type KeychainResult, type KeychainSampleOptions, KeychainSynthesizer } 
 
 export class KeychainMaker implements SampleMaker<KeychainRecord> {
   readonly identity: string;
-  private readonly pools = new WeakMap<SampleSource, QuestionPool>();
-  private current: { source: SampleSource; length: number; synth: KeychainSynthesizer } | undefined;
+  private readonly synths = new LastSynthesizer(
+    (source, length) =>
+      new KeychainSynthesizer(
+        { sized: source.sized, counter: this.counter, pool: this.pool(source) },
+        this.optionsFor(source, length),
+      ),
+  );
 
   private constructor(
     readonly config: KeychainRunConfig,
@@ -56,12 +62,7 @@ export class KeychainMaker implements SampleMaker<KeychainRecord> {
 
   /** The distractor question pool of a data set. */
   pool(source: SampleSource): QuestionPool {
-    let pool = this.pools.get(source);
-    if (!pool) {
-      pool = new QuestionPool(source.qas);
-      this.pools.set(source, pool);
-    }
-    return pool;
+    return questionPoolOf(source.qas);
   }
 
   synthesize(
@@ -69,16 +70,7 @@ export class KeychainMaker implements SampleMaker<KeychainRecord> {
     length: number,
     items: readonly WindowItem[],
   ): AsyncIterable<KeychainResult> {
-    const c = this.current;
-    let synth = c && c.source === source && c.length === length ? c.synth : undefined;
-    if (!synth) {
-      synth = new KeychainSynthesizer(
-        { sized: source.sized, counter: this.counter, pool: this.pool(source) },
-        this.optionsFor(source, length),
-      );
-      this.current = { source, length, synth };
-    }
-    return synth.synthesize(items);
+    return this.synths.for(source, length).synthesize(items);
   }
 }
 

@@ -2,11 +2,12 @@
  * Making plain samples from plain data: the run's resolved options (its template as its source text) and a
  * token counter. The main thread and every worker thread build the same maker from the same spec.
  */
-import { QuestionPool } from "../compose/question-pool.js";
+import { type QuestionPool, questionPoolOf } from "../compose/question-pool.js";
 import { type Framing, resolveFraming } from "../prompt/framing.js";
 import { parseTemplate } from "../prompt/user-template.js";
 import {
   framingIdentity,
+  LastSynthesizer,
   type SampleMaker,
   type SampleMakerFactory,
   type SampleSource,
@@ -30,8 +31,13 @@ export function plainSpec(config: PlainRunConfig): PlainSpec {
 
 export class PlainMaker implements SampleMaker<PlainRecord> {
   readonly identity: string;
-  private readonly pools = new WeakMap<SampleSource, QuestionPool>();
-  private current: { source: SampleSource; length: number; synth: PlainSynthesizer } | undefined;
+  private readonly synths = new LastSynthesizer((source, length) => {
+    const pool = this.pool(source);
+    return new PlainSynthesizer(
+      { sized: source.sized, counter: this.counter, ...(pool ? { pool } : {}) },
+      this.optionsFor(source.name, length),
+    );
+  });
 
   private constructor(
     readonly config: PlainRunConfig,
@@ -53,27 +59,11 @@ export class PlainMaker implements SampleMaker<PlainRecord> {
 
   /** The distractor question pool of a data set, when records store distractor questions. */
   pool(source: SampleSource): QuestionPool | undefined {
-    if (this.config.distractQuestions < 0) return undefined;
-    let pool = this.pools.get(source);
-    if (!pool) {
-      pool = new QuestionPool(source.qas);
-      this.pools.set(source, pool);
-    }
-    return pool;
+    return this.config.distractQuestions < 0 ? undefined : questionPoolOf(source.qas);
   }
 
   synthesize(source: SampleSource, length: number, items: readonly WindowItem[]): AsyncIterable<PlainResult> {
-    const c = this.current;
-    let synth = c && c.source === source && c.length === length ? c.synth : undefined;
-    if (!synth) {
-      const pool = this.pool(source);
-      synth = new PlainSynthesizer(
-        { sized: source.sized, counter: this.counter, ...(pool ? { pool } : {}) },
-        this.optionsFor(source.name, length),
-      );
-      this.current = { source, length, synth };
-    }
-    return synth.synthesize(items);
+    return this.synths.for(source, length).synthesize(items);
   }
 }
 

@@ -38,6 +38,24 @@ export interface SampleMaker<R> {
   ): AsyncIterable<SampleResult<R>>;
 }
 
+/**
+ * The synthesizer of the last (source, length) a maker was asked for: chunks of one file come one after
+ * another, so a maker keeps one and builds the next when the file changes.
+ */
+export class LastSynthesizer<S> {
+  private last: { source: SampleSource; length: number; synth: S } | undefined;
+
+  constructor(private readonly build: (source: SampleSource, length: number) => S) {}
+
+  for(source: SampleSource, length: number): S {
+    const l = this.last;
+    if (l && l.source === source && l.length === length) return l.synth;
+    const synth = this.build(source, length);
+    this.last = { source, length, synth };
+    return synth;
+  }
+}
+
 /** The identity of a prompt framing (system message, chat template and its hash): a maker's, usually. */
 export function framingIdentity(framing: Framing): string {
   return JSON.stringify({
