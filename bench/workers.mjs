@@ -101,9 +101,11 @@ try {
       const rate = median(rounds.map((x) => x.rate));
       const rss = median(rounds.map((x) => x.rss));
       base.rate ??= rate;
-      base.rss ??= rss;
       const verify = rounds[0].verify === undefined ? "" : f1(median(rounds.map((x) => x.verify)));
-      const per = workers > 1 ? f1((rss - base.rss) / (workers - 1)) : "";
+      // What the threads added since the previous row, per thread: from 1 (the main thread builds) to 2 it is
+      // two worker threads against the main thread's synthesis memory; from 2 on, the marginal worker.
+      const per = base.prev ? f1((rss - base.prev.rss) / (workers - base.prev.workers)) : "";
+      base.prev = { rss, workers };
       console.log(
         `| ${kind} ${length} × ${n} | ${workers} | ${f1(rate)} | ${(rate / base.rate).toFixed(2)}× | ${f1(median(rounds.map((x) => x.wall)))} | ${Math.round(rss)} | ${per} | ${verify} |`,
       );
