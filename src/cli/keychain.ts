@@ -75,7 +75,7 @@ export function registerKeychain(program: Command): void {
     )
     .option(
       "--distractor-questions <k|auto>",
-      "distractor questions sampled per instance (auto = L/64); chains − 1 are used",
+      "distractor questions sampled per instance (auto = L/64, at most the data set's other questions); chains − 1 are used",
       countOrAuto("--distractor-questions"),
       KEYCHAIN_DEFAULTS.distractorQuestions,
     )

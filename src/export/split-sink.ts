@@ -1,7 +1,52 @@
+import { join } from "node:path";
 import type { Rng } from "../rng.js";
-import type { AtomicParquetFile } from "./parquet-file.js";
+import { AtomicParquetFile } from "./parquet-file.js";
 import type { ExportRecord } from "./records.js";
-import { type RowOptions, type SplitName, toColumnData, toVerlRow, type VerlRow } from "./verl-row.js";
+import type { SplitPlan } from "./splits.js";
+import {
+  type RowOptions,
+  type SplitName,
+  toColumnData,
+  toVerlRow,
+  VERL_SCHEMA,
+  type VerlRow,
+} from "./verl-row.js";
+
+/** The splits, in the order of their files and of {@link splitOfRows}' numbers. */
+export const SPLIT_NAMES: readonly SplitName[] = ["train", "test", "valid"];
+
+/** The split of each of `rows` rows as its index in {@link SPLIT_NAMES}, −1 for a row in none. */
+export function splitOfRows(rows: number, plan: Pick<SplitPlan, SplitName>): Int8Array {
+  const splitOf = new Int8Array(rows).fill(-1);
+  SPLIT_NAMES.forEach((s, k) => {
+    for (const i of plan[s]) splitOf[i] = k;
+  });
+  return splitOf;
+}
+
+/**
+ * `train.parquet`, `test.parquet` and `valid.parquet` in `outDir`, all or nothing: one sink per split (made by
+ * `sink` from its open file), filled by `write`, then flushed and committed together; when anything throws,
+ * all three are removed. Returns the sinks (their counts).
+ */
+export async function writeSplitFiles(
+  outDir: string,
+  sink: (split: SplitName, file: AtomicParquetFile) => SplitSink,
+  write: (sinks: readonly SplitSink[]) => Promise<void>,
+): Promise<SplitSink[]> {
+  const sinks: SplitSink[] = [];
+  try {
+    for (const split of SPLIT_NAMES)
+      sinks.push(sink(split, await AtomicParquetFile.open(join(outDir, `${split}.parquet`), VERL_SCHEMA)));
+    await write(sinks);
+    for (const s of sinks) await s.flush();
+    for (const s of sinks) await s.file.commit();
+  } catch (e) {
+    await Promise.all(sinks.map((s) => s.file.abort()));
+    throw e;
+  }
+  return sinks;
+}
 
 /** When a split's gathered rows are written as one row group. */
 export interface RowGroupLimits {

@@ -3,7 +3,6 @@ import { ConfigError, InputError } from "../errors.js";
 import { type Line, readLines } from "../io/lines.js";
 import { Rng } from "../rng.js";
 import { apportion, planMix } from "./mix-plan.js";
-import { AtomicParquetFile } from "./parquet-file.js";
 import {
   type DroppedRow,
   type PromptAsk,
@@ -15,8 +14,7 @@ import {
 } from "./prompt-check.js";
 import { type ExportKind, parseExportLine } from "./records.js";
 import { firstRecord, type InputScan, mismatchError, scanInput } from "./scan.js";
-import { SplitSink } from "./split-sink.js";
-import { SPLIT_NAMES } from "./verl.js";
+import { SPLIT_NAMES, SplitSink, splitOfRows, writeSplitFiles } from "./split-sink.js";
 import {
   EXPORT_VERL_DEFAULTS,
   intCheck,
@@ -194,13 +192,7 @@ export async function exportVerlMix(options: ExportVerlMixOptions): Promise<Expo
     scans.map((s, k) => ({ ids: s.ids, count: counts[k] as number })),
     { ...(o.testSize === undefined ? {} : { testSize: o.testSize }), validSize: o.validSize, seed: o.seed },
   );
-  const splitOf = plan.sources.map((p, k) => {
-    const a = new Int8Array(scans[k]?.ids.length ?? 0).fill(-1);
-    SPLIT_NAMES.forEach((s, j) => {
-      for (const i of p[s]) a[i] = j;
-    });
-    return a;
-  });
+  const splitOf = plan.sources.map((p, k) => splitOfRows(scans[k]?.ids.length ?? 0, p));
   const rowOptions: RowOptions[] = scans.map((s) => ({
     dataSource: dataSourceName(s.kind, parse(s.input).name),
     withAliases: o.withAliases,
@@ -230,47 +222,41 @@ export async function exportVerlMix(options: ExportVerlMixOptions): Promise<Expo
 
   const remeasure = tokenizer ? { tokenizer, templates } : undefined;
   const cursors = o.sources.map((s) => new RowCursor(s.input));
-  const sinks: SplitSink[] = [];
+  let sinks: SplitSink[];
   try {
-    for (const [k, f] of result.files.entries()) {
-      const split = SPLIT_NAMES[k] as SplitName;
-      const order = Rng.derive("export-mix-rows", o.seed, split);
-      sinks.push(new SplitSink(split, await AtomicParquetFile.open(f, VERL_SCHEMA), o, order));
-    }
-    for (const k of plan.order) {
-      const cursor = cursors[k] as RowCursor;
-      const splits = splitOf[k] as Int8Array;
-      let next = await cursor.next();
-      while (next && (splits[next.row] ?? -1) < 0) next = await cursor.next();
-      if (!next)
-        throw new InputError(
-          `the file changed while it was being read (${splits.length} records, then fewer)`,
-          {
-            file: cursor.input,
-          },
-        );
-      const split = splits[next.row] as number;
-      const place = { file: cursor.input, line: next.line };
-      const prepared = await prepareRow(
-        parseExportLine(next.text, scans[k]?.kind, place),
-        ask,
-        remeasure,
-        place,
-      );
-      const counted = result.sources[k] as MixSourceResult;
-      if (prepared.remeasured) counted.remeasured++;
-      if (prepared.dropped) {
-        counted.dropped.push(prepared.dropped);
-        continue;
-      }
-      await sinks[split]?.add(prepared.record, rowOptions[k] as RowOptions);
-      counted[SPLIT_NAMES[split] as SplitName]++;
-    }
-    for (const sink of sinks) await sink.flush();
-    for (const sink of sinks) await sink.file.commit();
-  } catch (e) {
-    await Promise.all(sinks.map((sink) => sink.file.abort()));
-    throw e;
+    sinks = await writeSplitFiles(
+      o.outDir,
+      (split, file) => new SplitSink(split, file, o, Rng.derive("export-mix-rows", o.seed, split)),
+      async (sinks) => {
+        for (const k of plan.order) {
+          const cursor = cursors[k] as RowCursor;
+          const splits = splitOf[k] as Int8Array;
+          let next = await cursor.next();
+          while (next && (splits[next.row] ?? -1) < 0) next = await cursor.next();
+          if (!next)
+            throw new InputError(
+              `the file changed while it was being read (${splits.length} records, then fewer)`,
+              { file: cursor.input },
+            );
+          const split = splits[next.row] as number;
+          const place = { file: cursor.input, line: next.line };
+          const prepared = await prepareRow(
+            parseExportLine(next.text, scans[k]?.kind, place),
+            ask,
+            remeasure,
+            place,
+          );
+          const counted = result.sources[k] as MixSourceResult;
+          if (prepared.remeasured) counted.remeasured++;
+          if (prepared.dropped) {
+            counted.dropped.push(prepared.dropped);
+            continue;
+          }
+          await sinks[split]?.add(prepared.record, rowOptions[k] as RowOptions);
+          counted[SPLIT_NAMES[split] as SplitName]++;
+        }
+      },
+    );
   } finally {
     await Promise.all(cursors.map((c) => c.close()));
   }

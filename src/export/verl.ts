@@ -1,11 +1,10 @@
 import { join, parse } from "node:path";
 import { ConfigError, InputError } from "../errors.js";
 import { readLines } from "../io/lines.js";
-import { AtomicParquetFile } from "./parquet-file.js";
 import { type DroppedRow, prepareRow, resolvePromptAsk, type TemplateCache } from "./prompt-check.js";
 import { type ExportKind, parseExportLine } from "./records.js";
 import { mismatchError, scanInput } from "./scan.js";
-import { SplitSink } from "./split-sink.js";
+import { SPLIT_NAMES, SplitSink, splitOfRows, writeSplitFiles } from "./split-sink.js";
 import { planSplits } from "./splits.js";
 import {
   EXPORT_VERL_DEFAULTS,
@@ -14,9 +13,10 @@ import {
   resolveVerlWriteOptions,
   type VerlWriteOptions,
 } from "./verl-options.js";
-import { dataSourceName, type RowOptions, type SplitName, VERL_SCHEMA } from "./verl-row.js";
+import { dataSourceName, type RowOptions, VERL_SCHEMA } from "./verl-row.js";
 
 export type { DroppedRow } from "./prompt-check.js";
+export { SPLIT_NAMES } from "./split-sink.js";
 export { EXPORT_VERL_DEFAULTS } from "./verl-options.js";
 
 /** Options of {@link exportVerl}, as a caller writes them. */
@@ -61,8 +61,6 @@ export interface ResolvedExportVerlOptions extends ResolvedVerlWriteOptions {
   testSize: number | undefined;
   seed: number;
 }
-
-export const SPLIT_NAMES: readonly SplitName[] = ["train", "test", "valid"];
 
 /** Check the options and fill in the defaults; every problem is reported at once in one ConfigError. */
 export function resolveExportVerlOptions(o: ExportVerlOptions): ResolvedExportVerlOptions {
@@ -119,10 +117,7 @@ export async function exportVerl(options: ExportVerlOptions): Promise<ExportVerl
     validSize: o.validSize,
     seed: o.seed,
   });
-  const splitOf = new Int8Array(n).fill(-1);
-  SPLIT_NAMES.forEach((s, k) => {
-    for (const i of plan[s]) splitOf[i] = k;
-  });
+  const splitOf = splitOfRows(n, plan);
 
   const rowOptions: RowOptions = {
     dataSource: dataSourceName(scan.kind, parse(o.input).name),
@@ -141,32 +136,28 @@ export async function exportVerl(options: ExportVerlOptions): Promise<ExportVerl
     dropped: [],
   };
   const remeasure = tokenizer ? { tokenizer, templates } : undefined;
-  const sinks: SplitSink[] = [];
-  try {
-    for (const [k, f] of result.files.entries())
-      sinks.push(new SplitSink(SPLIT_NAMES[k] as SplitName, await AtomicParquetFile.open(f, VERL_SCHEMA), o));
-    let row = -1;
-    for await (const { line, text } of readLines(o.input)) {
-      if (text.trim() === "") continue;
-      row++;
-      const sink = sinks[splitOf[row] ?? -1];
-      if (!sink) continue;
-      const place = { file: o.input, line };
-      const prepared = await prepareRow(parseExportLine(text, scan.kind, place), ask, remeasure, place);
-      if (prepared.remeasured) result.remeasured++;
-      if (prepared.dropped) result.dropped.push(prepared.dropped);
-      else await sink.add(prepared.record, rowOptions);
-    }
-    if (row + 1 !== n)
-      throw new InputError(`the file changed while it was being read (${n} records, then ${row + 1})`, {
-        file: o.input,
-      });
-    for (const sink of sinks) await sink.flush();
-    for (const sink of sinks) await sink.file.commit();
-  } catch (e) {
-    await Promise.all(sinks.map((sink) => sink.file.abort()));
-    throw e;
-  }
+  const sinks = await writeSplitFiles(
+    o.outDir,
+    (split, file) => new SplitSink(split, file, o),
+    async (sinks) => {
+      let row = -1;
+      for await (const { line, text } of readLines(o.input)) {
+        if (text.trim() === "") continue;
+        row++;
+        const sink = sinks[splitOf[row] ?? -1];
+        if (!sink) continue;
+        const place = { file: o.input, line };
+        const prepared = await prepareRow(parseExportLine(text, scan.kind, place), ask, remeasure, place);
+        if (prepared.remeasured) result.remeasured++;
+        if (prepared.dropped) result.dropped.push(prepared.dropped);
+        else await sink.add(prepared.record, rowOptions);
+      }
+      if (row + 1 !== n)
+        throw new InputError(`the file changed while it was being read (${n} records, then ${row + 1})`, {
+          file: o.input,
+        });
+    },
+  );
   [result.train, result.test, result.valid] = sinks.map((s) => s.count) as [number, number, number];
   return result;
 }
