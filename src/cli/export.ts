@@ -119,17 +119,12 @@ export function printExportMixSummary(
   r.files.forEach((f, i) => {
     out.write(`  ${f}: ${counts[i]} rows\n`);
   });
-  const table = [
-    ["input", "data_source", "train", "test", "valid", "withheld"],
-    ...r.sources.map((s) => [s.input, s.dataSource, s.train, s.test, s.valid, s.withheld].map(String)),
-  ];
-  const widths = (table[0] as string[]).map((_, c) =>
-    Math.max(...table.map((row) => (row[c] as string).length)),
-  );
-  for (const row of table)
-    out.write(
-      `  ${row.map((cell, c) => (c < 2 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join("  ")}\n`,
-    );
+  // A block per input rather than a table: paths and data_source names are long, and the counts must stay
+  // readable in an 80-column terminal.
+  r.sources.forEach((s, k) => {
+    out.write(`  ${k + 1}. ${s.input}\n     data_source ${s.dataSource}\n`);
+    out.write(`     train ${s.train}, test ${s.test}, valid ${s.valid}, withheld ${s.withheld}\n`);
+  });
   for (const s of r.sources) {
     if (s.short)
       out.write(
