@@ -76,7 +76,7 @@ try {
   ]);
   console.log(`cores: ${execFileSync("nproc").toString().trim()}; rounds per figure: ${ROUNDS} (median)`);
   console.log(
-    "| job | workers | samples/s | speedup | run s | peak RSS MB | + per worker MB | verify lines/s |",
+    "| job | workers | samples/s | speedup | run s | peak RSS MB | RSS − previous row, per thread MB | verify lines/s |",
   );
   console.log("|---|---|---|---|---|---|---|---|");
   const kcFiles = {};
