@@ -1,8 +1,8 @@
 /**
  * The only worker pool: a fixed set of worker threads started once with what they share, then given calls.
- * Each worker handles its messages one at a time, in the order they were sent ({@link serveWorker} is the
- * worker's side), so a message every worker must see first ({@link WorkerPool.broadcast}, e.g. a data set)
- * is seen before any later call. Calls go to the least busy worker; ordering their results is the caller's
+ * Each worker starts its calls in the order they were sent ({@link serveWorker} is the worker's side), so a
+ * message every worker must see first ({@link WorkerPool.broadcast}, e.g. a data set) is seen before any later
+ * call; a call that waits on the main thread's {@link WorkerServices} lets the worker's next call run. Calls go to the least busy worker; ordering their results is the caller's
  * business (see `pooledMap`). A worker that fails to start, throws outside a call or stops fails the pool:
  * its calls and every later one reject, nothing waits forever. Idle workers never keep the process alive.
  */
@@ -11,24 +11,30 @@ import { availableParallelism, freemem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { type ResourceLimits, type Transferable, Worker } from "node:worker_threads";
 import { ConfigError, KeychainError } from "../errors.js";
-import { deserializeError, type SerializedError } from "./worker-errors.js";
+import { deserializeError, type SerializedError, serializeError } from "./worker-errors.js";
 
 /** A worker count as users write it: a number of threads, or `auto` ({@link autoWorkerCount}). */
 export type WorkerCount = number | "auto";
 
-/** What a worker sends back: see serve-worker.ts. */
+/** What a worker sends: see serve-worker.ts. A `request` asks one of the pool's {@link WorkerServices}. */
 export type WorkerMessage =
   | { type: "ready" }
   | { type: "failed"; error: SerializedError }
   | { type: "result"; id: number; value: unknown }
-  | { type: "error"; id: number; error: SerializedError };
+  | { type: "error"; id: number; error: SerializedError }
+  | { type: "request"; id: number; method: string; payload: unknown };
 
-/** What the main thread sends: a call of one of the worker's handlers. */
-export interface WorkerCall {
-  id: number;
-  method: string;
-  payload: unknown;
-}
+/** What the main thread sends: a call of one of the worker's handlers, or the answer to a worker's request. */
+export type ToWorker =
+  | { type: "call"; id: number; method: string; payload: unknown }
+  | { type: "answer"; id: number; value: unknown }
+  | { type: "refusal"; id: number; error: SerializedError };
+
+/**
+ * What the main thread does for its workers, by method name (a worker asks with `host.request`): something
+ * one copy of serves every thread, such as a tokenizer.
+ */
+export type WorkerServices = Record<string, (payload: never) => unknown>;
 
 /** A worker thread's heap, as `process.memoryUsage()` gives it inside the thread. @unit bytes */
 export interface WorkerHeap {
@@ -54,6 +60,8 @@ export interface WorkerPoolOptions {
   signal?: AbortSignal;
   /** V8 heap limits of each worker (Node's `resourceLimits`). */
   resourceLimits?: ResourceLimits;
+  /** What the workers may ask of the main thread while they set up or work. */
+  services?: WorkerServices;
 }
 
 interface Pending {
@@ -95,6 +103,7 @@ export class WorkerPool {
           const onMessage = (m: WorkerMessage) => {
             if (m.type === "ready") resolve();
             else if (m.type === "failed") reject(deserializeError(m.error));
+            else if (m.type === "request") void this.answer(slot, m);
             else this.settle(slot, m);
           };
           worker.on("message", onMessage);
@@ -210,7 +219,7 @@ export class WorkerPool {
       });
       // A call in flight keeps the process alive; an idle pool does not.
       if (slot.calls.size === 1) slot.worker.ref();
-      const message: WorkerCall = { id, method, payload };
+      const message: ToWorker = { type: "call", id, method, payload };
       try {
         slot.worker.postMessage(message, options.transfer as Transferable[] | undefined);
       } catch (e) {
@@ -220,6 +229,25 @@ export class WorkerPool {
         reject(e);
       }
     });
+  }
+
+  /** Answer a worker's request with the service it names; a service that throws refuses it with the error. */
+  private async answer(slot: Slot, m: Extract<WorkerMessage, { type: "request" }>): Promise<void> {
+    let reply: ToWorker;
+    try {
+      const services = this.options.services ?? {};
+      const service = Object.hasOwn(services, m.method) ? services[m.method] : undefined;
+      if (!service) throw new Error(`the main thread has no service ${JSON.stringify(m.method)}`);
+      reply = { type: "answer", id: m.id, value: await service(m.payload as never) };
+    } catch (e) {
+      reply = { type: "refusal", id: m.id, error: serializeError(e) };
+    }
+    if (this.closed) return;
+    try {
+      slot.worker.postMessage(reply);
+    } catch (e) {
+      this.fail(e);
+    }
   }
 
   private settle(slot: Slot, m: WorkerMessage): void {

@@ -155,10 +155,20 @@ export class Composer {
     return { context, user, text: settings.frame.prefix + user + settings.frame.suffix };
   }
 
+  /**
+   * Counts of the short texts around the documents (a question's prefix and suffix, a last document with the
+   * suffix): through the counter's pre-token memo when it has one (the same counts, without the native
+   * tokenizer for the words it has seen).
+   */
+  private countPieces(texts: readonly string[]): Promise<number[]> {
+    const c = this.counter;
+    return c.countShort ? c.countShort(texts) : c.countBatch(texts);
+  }
+
   private async countFixed(texts: string[]): Promise<number[]> {
     const missing = [...new Set(texts.filter((t) => !this.fixed.has(t)))];
     if (missing.length > 0) {
-      const got = await this.counter.countBatch(missing);
+      const got = await this.countPieces(missing);
       for (const [i, t] of missing.entries()) this.fixed.set(t, got[i] as number);
     }
     return texts.map((t) => this.fixed.get(t) as number);
@@ -175,7 +185,7 @@ export class Composer {
       return;
     }
     const { frame } = this.settings;
-    const tails = await this.counter.countBatch(
+    const tails = await this.countPieces(
       live.map(
         (d) =>
           (sized.docs.at((d.order as number[]).at(-1) as number) as string) + d.job.suffix + frame.suffix,
@@ -240,6 +250,15 @@ export type BudgetCheck = "sample" | "all" | "off";
 /** Whether a window position is re-counted under a budget-check mode. */
 export function isChecked(mode: BudgetCheck, index: number): boolean {
   return mode === "all" || (mode === "sample" && index % 100 === 0);
+}
+
+/**
+ * Whether a sample's stored messages are rendered through the chat template again to check they give the
+ * measured text: every sample when counts are not exact by construction or every prompt is re-counted, else
+ * every 100th (whatever the mode: rendering is cheap next to counting).
+ */
+export function isRenderChecked(mode: BudgetCheck, exact: boolean, index: number): boolean {
+  return !exact || mode === "all" || index % 100 === 0;
 }
 
 /** 1-based passage numbers of the gold documents in a passage order. */

@@ -68,7 +68,6 @@ export async function runKeychainConfig(config: KeychainRunConfig, deps: RunDeps
     chunkSize: KEYCHAIN_CHUNK,
     worker: {
       entry: new URL("./worker.js", import.meta.url),
-      tokenizer: config.tokenizer,
       spec: config,
       identity: maker.identity,
     },

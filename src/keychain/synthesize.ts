@@ -6,11 +6,13 @@ import {
   Composer,
   goldPositions,
   isChecked,
+  isRenderChecked,
 } from "../compose/compose.js";
 import { layoutIsNewlineBounded } from "../compose/layout.js";
 import { formatPlacement, type Placement } from "../compose/placement.js";
 import type { QuestionPool } from "../compose/question-pool.js";
 import type { SizedCorpus } from "../compose/sized-corpus.js";
+import type { SharedText } from "../io/json-line.js";
 import { assertRendered, type ChatTemplate, userFrame } from "../prompt/chat-template.js";
 import { promptMessages } from "../prompt/messages.js";
 import { type KeychainPromptVariant, keychainUserParts } from "../prompt/templates.js";
@@ -60,7 +62,7 @@ export interface KeychainContext {
 }
 
 export type KeychainResult =
-  | { kind: "sample"; record: KeychainRecord; verified: boolean }
+  | { kind: "sample"; record: KeychainRecord; verified: boolean; shared: readonly SharedText[] }
   | { kind: "skip"; index: number; sourceIndex: number; id: string; reason: string };
 
 /** Attempts per question when a drawn id happens to occur in the documents (or, without exact counting,
@@ -183,7 +185,13 @@ export class KeychainSynthesizer {
           })),
         );
         const retry: typeof pending = [];
-        const finals: { plan: Plan; composed: Composed; record: KeychainRecord; text: string }[] = [];
+        const finals: {
+          plan: Plan;
+          composed: Composed;
+          record: KeychainRecord;
+          text: string;
+          user: string;
+        }[] = [];
         for (const [i, b] of built.entries()) {
           const p = plans[i] as Plan;
           const skip = (reason: string) =>
@@ -231,8 +239,9 @@ export class KeychainSynthesizer {
           const user = p.prefix + distractorContext + p.suffix;
           const text = chat.prefix + user + chat.suffix;
           const record = makeRecord(p, b, distractorContext, user, b.tokens + added, options, ctx);
-          assertRendered(options.chatTemplate, record.prompt, text);
-          finals.push({ plan: p, composed: b, record, text });
+          if (isRenderChecked(options.checkBudget, exact, p.item.index))
+            assertRendered(options.chatTemplate, record.prompt, text);
+          finals.push({ plan: p, composed: b, record, text, user });
         }
         const rejected = new Set<(typeof finals)[number]>();
         if (!exact && finals.length > 0) {
@@ -277,6 +286,12 @@ export class KeychainSynthesizer {
             kind: "sample",
             record: f.record,
             verified: checkedSet.has(f) || !exact,
+            shared: [
+              {
+                text: f.record.distractor_context,
+                within: [{ string: f.user, before: f.plan.prefix, after: f.plan.suffix }],
+              },
+            ],
           });
         pending = retry;
       }

@@ -44,7 +44,6 @@ export async function runPlainConfig(config: PlainRunConfig, deps: RunDeps): Pro
     chunkSize: PLAIN_CHUNK,
     worker: {
       entry: new URL("./worker.js", import.meta.url),
-      tokenizer: config.tokenizer,
       spec: plainSpec(config),
       identity: maker.identity,
     },

@@ -5,6 +5,7 @@ import {
   Composer,
   goldPositions,
   isChecked,
+  isRenderChecked,
 } from "../compose/compose.js";
 import { layoutIsNewlineBounded } from "../compose/layout.js";
 import type { Placement } from "../compose/placement.js";
@@ -12,6 +13,7 @@ import { formatPlacement } from "../compose/placement.js";
 import type { QuestionPool } from "../compose/question-pool.js";
 import type { SizedCorpus } from "../compose/sized-corpus.js";
 import { collapseWhitespace } from "../compose/whitespace.js";
+import type { SharedText } from "../io/json-line.js";
 import { assertRendered, type ChatTemplate, userFrame } from "../prompt/chat-template.js";
 import { promptMessages } from "../prompt/messages.js";
 import type { Template } from "../prompt/user-template.js";
@@ -56,7 +58,7 @@ export interface PlainRecord extends SampleRecordBase {
 }
 
 export type PlainResult =
-  | { kind: "sample"; record: PlainRecord; verified: boolean }
+  | { kind: "sample"; record: PlainRecord; verified: boolean; shared: readonly SharedText[] }
   | { kind: "skip"; index: number; sourceIndex: number; id: string; reason: string };
 
 export interface PlainContext {
@@ -162,11 +164,17 @@ export class PlainSynthesizer {
           };
           continue;
         }
-        yield {
-          kind: "sample",
-          record: plainRecord(b, item, options, ctx),
-          verified: checked.has(i) || !exact,
-        };
+        const record = plainRecord(b, item, options, ctx, exact);
+        // The user message is prefix + context + suffix, unless whitespace was collapsed.
+        const shared: SharedText[] = options.removeNewlineTab
+          ? []
+          : [
+              {
+                text: record.context,
+                within: [{ string: b.user, before: b.job.prefix, after: b.job.suffix }],
+              },
+            ];
+        yield { kind: "sample", record, verified: checked.has(i) || !exact, shared };
       }
     }
   }
@@ -177,9 +185,11 @@ function plainRecord(
   item: WindowItem,
   options: PlainSampleOptions,
   ctx: PlainContext,
+  exact: boolean,
 ): PlainRecord {
   const prompt = promptMessages(options.system, b.user);
-  assertRendered(options.chatTemplate, prompt, b.text);
+  if (isRenderChecked(options.checkBudget, exact, item.index))
+    assertRendered(options.chatTemplate, prompt, b.text);
   const record: PlainRecord = {
     index: item.index,
     source_index: item.sourceIndex,

@@ -9,6 +9,7 @@ import { ConfigError } from "../errors.js";
 import { writeAtomic, writeFileAtomic } from "../io/atomic.js";
 import { assertPathPart } from "../io/paths.js";
 import { resolveTokenizer } from "../tokenizer/resolve.js";
+import { counterShape } from "../tokenizer/thread-counter.js";
 import type { TokenCounter } from "../tokenizer/types.js";
 import { type CorpusMemo, type ReadDataset, readDataset } from "./corpus-memo.js";
 import {
@@ -170,8 +171,6 @@ export interface SampleKindWorker {
    * When it is not there (the TypeScript sources, under vitest), samples are built on the main thread.
    */
   entry: URL;
-  /** The tokenizer spec every worker builds its counter from (its id must be the run's counter's). */
-  tokenizer: string;
   /** What the entry's maker factory takes (structured-cloned once per worker). */
   spec: unknown;
   /** The main thread's maker identity; a worker with another refuses to start. */
@@ -475,12 +474,8 @@ class RunThreads<R extends { prompt_length: number }> {
     this.workers = SampleWorkers.start(worker.entry, {
       size,
       name: kind.name,
-      init: {
-        tokenizer: worker.tokenizer,
-        counterId: deps.counter.id,
-        spec: worker.spec,
-        identity: worker.identity,
-      },
+      init: { counter: counterShape(deps.counter), spec: worker.spec, identity: worker.identity },
+      counter: deps.counter,
       ...(deps.signal ? { signal: deps.signal } : {}),
     });
     // Awaited where it is used; a failed start is reported there, not as an unhandled rejection.

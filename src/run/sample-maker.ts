@@ -6,6 +6,7 @@
 import type { SizedCorpus } from "../compose/sized-corpus.js";
 import type { QaRecord } from "../corpus/types.js";
 import { KeychainError } from "../errors.js";
+import { jsonLineBytes, type SharedText } from "../io/json-line.js";
 import type { Framing } from "../prompt/framing.js";
 import type { TokenCounter } from "../tokenizer/types.js";
 import type { WindowItem } from "./windows.js";
@@ -20,7 +21,13 @@ export interface SampleSource {
 }
 
 export type SampleResult<R> =
-  | { kind: "sample"; record: R; verified: boolean }
+  | {
+      kind: "sample";
+      record: R;
+      verified: boolean;
+      /** Long strings that occur more than once in the record (a context and the prompt around it). */
+      shared?: readonly SharedText[];
+    }
   | { kind: "skip"; index: number; sourceIndex: number; id: string; reason: string };
 
 /** Makes one kind's samples; what it learns (caches) it keeps between calls. */
@@ -112,7 +119,7 @@ export async function synthesizeChunk<R>(
       if (r.kind === "skip") samples.push(r);
       else {
         // Encoded at once, so that the record and its JSON text are garbage before the next sample.
-        lines.push(Buffer.from(`${JSON.stringify(r.record)}\n`));
+        lines.push(jsonLineBytes(r.record, r.shared));
         const promptLength = (r.record as { prompt_length: number }).prompt_length;
         samples.push({ kind: "sample", promptLength, verified: r.verified });
       }

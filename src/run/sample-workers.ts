@@ -1,7 +1,7 @@
 /**
- * The worker threads of a datasets × lengths run (main side; serve-samples.ts is the worker side). Each
- * worker builds its own counter from the run's tokenizer spec and its own maker from the kind's spec, and
- * refuses to start when either differs from the main thread's (counter id, maker identity). A data set reaches
+ * The worker threads of a datasets × lengths run (main side; serve-samples.ts is the worker side). The workers
+ * count through the main thread's counter (one tokenizer for all threads) and each builds its own maker from
+ * the kind's spec, refusing to start when it differs from the main thread's (maker identity). A data set reaches
  * each worker once: documents, token counts and indexes in shared memory, the questions structured-cloned.
  * Then chunks of questions go out and come back as their JSONL lines' bytes (moved, not copied), in input
  * order.
@@ -14,15 +14,15 @@ import { type WorkerHeap, WorkerPool } from "../async/worker-pool.js";
 import { sharedDocumentsOf } from "../compose/documents.js";
 import type { SharedSizedCorpus } from "../compose/sized-corpus.js";
 import type { QaRecord } from "../corpus/types.js";
+import { type CounterShape, counterServices } from "../tokenizer/thread-counter.js";
+import type { TokenCounter } from "../tokenizer/types.js";
 import { type Chunk, SampleError, type SampleSource } from "./sample-maker.js";
 import type { WindowItem } from "./windows.js";
 
 /** What every sample worker is started with. */
 export interface SampleWorkerInit {
-  /** The run's tokenizer spec: each worker resolves it itself. */
-  tokenizer: string;
-  /** The main counter's id; a worker whose counter has another id refuses to start. */
-  counterId: string;
+  /** The run's counter, which the workers count through (see thread-counter.ts). */
+  counter: CounterShape;
   /** The kind's spec, as its maker factory takes it. */
   spec: unknown;
   /** The main maker's identity; a worker whose maker has another refuses to start. */
@@ -64,6 +64,8 @@ export class SampleWorkers {
       size: number;
       name: string;
       init: SampleWorkerInit;
+      /** The run's counter, served to the workers. */
+      counter: TokenCounter;
       signal?: AbortSignal;
       resourceLimits?: ResourceLimits;
     },
@@ -72,6 +74,7 @@ export class SampleWorkers {
       size: options.size,
       name: `${options.name} synthesis`,
       init: options.init,
+      services: counterServices(options.counter),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
     });

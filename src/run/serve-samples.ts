@@ -1,8 +1,7 @@
 /**
  * The worker side of a datasets × lengths run (sample-workers.ts is the main side): a kind's worker entry
- * calls {@link serveSamples} with its maker factory. The worker builds its own counter from the run's
- * tokenizer spec and its maker from the kind's spec, and refuses to start when either is not the main
- * thread's; then it keeps the data sets it is sent (shared memory, nothing copied but the questions) and
+ * calls {@link serveSamples} with its maker factory. The worker counts through the main thread's counter
+ * and builds its maker from the kind's spec, refusing to start when the maker is not the main thread's; then it keeps the data sets it is sent (shared memory, nothing copied but the questions) and
  * answers chunks of questions with their JSONL lines' bytes.
  */
 import { serveWorker, WorkerReply } from "../async/serve-worker.js";
@@ -10,7 +9,7 @@ import { serializeError } from "../async/worker-errors.js";
 import { SharedDocuments } from "../compose/documents.js";
 import { SizedCorpus } from "../compose/sized-corpus.js";
 import { ConfigError } from "../errors.js";
-import { resolveTokenizer } from "../tokenizer/resolve.js";
+import { ThreadCounter } from "../tokenizer/thread-counter.js";
 import { type SampleMakerFactory, type SampleSource, synthesizeChunk } from "./sample-maker.js";
 import type {
   SampleWorkerChunk,
@@ -21,13 +20,9 @@ import type {
 import type { WindowItem } from "./windows.js";
 
 export function serveSamples<R>(factory: SampleMakerFactory<R>): void {
-  serveWorker(async (raw) => {
+  serveWorker(async (raw, host) => {
     const init = raw as SampleWorkerInit;
-    const counter = await resolveTokenizer(init.tokenizer);
-    if (counter.id !== init.counterId)
-      throw new ConfigError(
-        `A worker thread's tokenizer "${init.tokenizer}" has id ${counter.id}, but the run counts with ${init.counterId}: workers rebuild the counter from the tokenizer spec, so an injected counter needs the spec it was made from (or run with workers: 1)`,
-      );
+    const counter = new ThreadCounter(init.counter, host.request);
     const maker = await factory(init.spec, counter);
     if (maker.identity !== init.identity)
       throw new ConfigError(

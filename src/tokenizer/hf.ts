@@ -8,7 +8,7 @@ import { ConfigError } from "../errors.js";
 import { analyseTokenizerJson } from "./additivity.js";
 import { readTokenizerChatTemplate, type TokenizerChatTemplate } from "./chat-config.js";
 import { contentHash, readModelFile } from "./model-file.js";
-import { jsSplitPattern, PieceMemo } from "./piece-memo.js";
+import { jsSplitPattern, PieceMemo, type PieceRule } from "./piece-memo.js";
 import type { TokenCounter } from "./types.js";
 
 /**
@@ -101,6 +101,10 @@ class HfCounter implements HfTokenCounter {
     return this.pieces ? this.pieces.countBatch(texts) : this.countBatch(texts);
   }
 
+  get pieceRule(): PieceRule | undefined {
+    return this.pieces?.rule;
+  }
+
   async countBatch(texts: readonly string[]): Promise<number[]> {
     const starts: number[] = [];
     for (let start = 0; start < texts.length; start += HF_CHUNK_SIZE) starts.push(start);
@@ -137,11 +141,26 @@ function pieceMemoFor(json: unknown, counter: HfCounter): PieceMemo | undefined 
   const j = json as {
     normalizer?: { type?: string } | null;
     pre_tokenizer?: { pretokenizers?: { type?: string; pattern?: { Regex?: string } }[] };
-    added_tokens?: { content?: string }[];
+    added_tokens?: {
+      content?: string;
+      single_word?: boolean;
+      lstrip?: boolean;
+      rstrip?: boolean;
+      normalized?: boolean;
+    }[];
   };
   const split = j.pre_tokenizer?.pretokenizers?.find((p) => p.type === "Split")?.pattern?.Regex;
   const re = split === undefined ? undefined : jsSplitPattern(split);
   if (!re) return undefined;
-  const added = (j.added_tokens ?? []).flatMap((t) => (typeof t.content === "string" ? [t.content] : []));
-  return new PieceMemo(counter, re, added, j.normalizer?.type === "NFC");
+  const tokens = j.added_tokens ?? [];
+  const added = tokens.flatMap((t) => (typeof t.content === "string" ? [t.content] : []));
+  const plainAdded = tokens.every(
+    (t) => t.single_word === false && t.lstrip === false && t.rstrip === false && t.normalized === false,
+  );
+  return new PieceMemo(counter, {
+    pattern: re.source,
+    addedTokens: added,
+    plainAdded,
+    nfc: j.normalizer?.type === "NFC",
+  });
 }

@@ -1,32 +1,53 @@
 import type { TokenCounter } from "./types.js";
 
 /**
+ * How a {@link PieceMemo} splits texts: its pre-token pattern (a `gu` RegExp source), the tokenizer's added
+ * tokens, and whether the tokenizer normalises to NFC. Plain data, so a memo on another thread splits the same
+ * way.
+ */
+export interface PieceRule {
+  pattern: string;
+  addedTokens: readonly string[];
+  /**
+   * The added tokens are matched as they are written, alone (no `lstrip`/`rstrip`/`single_word`, not
+   * normalised): a text holding one is then its parts between them, each one counted on its own, plus one
+   * token for each. Otherwise such a text is counted directly.
+   */
+  plainAdded: boolean;
+  nfc: boolean;
+}
+
+/**
  * Counting many short texts that share pieces (KeyChain pairs: ids made of a few hex fragments, questions
- * made of common words) by pre-token: a byte-level BPE tokenizer whose pre-tokenizer is one regex `Split`
- * encodes each pre-token on its own, so a text's count is the sum of its pre-tokens' counts. Each distinct
- * pre-token is counted once by the real tokenizer and remembered. Texts where JavaScript's regex could split
- * differently from the Rust one (characters whose `\s` class differs, text that NFC would change, added
- * tokens such as `<|im_start|>`) are counted directly.
+ * made of common words, the chat template's turns around a question) by pre-token: a byte-level BPE tokenizer
+ * whose pre-tokenizer is one regex `Split` encodes each pre-token on its own, so a text's count is the sum of
+ * its pre-tokens' counts. Each distinct pre-token is counted once by the real tokenizer and remembered. Added
+ * tokens such as `<|im_start|>` are split out first, as the tokenizer does (longest first), and are pieces of
+ * their own. Texts where JavaScript's regex could split differently from the Rust one (characters whose `\s`
+ * class differs, text that NFC would change) are counted directly.
  */
 export class PieceMemo {
   private readonly memo = new Map<string, number>();
+  private readonly split: RegExp;
   private readonly added: RegExp | undefined;
+  private readonly hasAdded: RegExp | undefined;
 
   constructor(
     private readonly base: Pick<TokenCounter, "countBatch">,
-    private readonly split: RegExp,
-    addedTokens: readonly string[],
-    private readonly nfc: boolean,
+    readonly rule: PieceRule,
   ) {
-    const escaped = addedTokens.filter((a) => a !== "").map((a) => a.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-    this.added = escaped.length > 0 ? new RegExp(escaped.join("|"), "u") : undefined;
+    this.split = new RegExp(rule.pattern, "gu");
+    const escaped = [...new Set(rule.addedTokens)]
+      .filter((a) => a !== "")
+      .sort((a, b) => b.length - a.length)
+      .map((a) => a.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    this.added = escaped.length > 0 ? new RegExp(escaped.join("|"), "gu") : undefined;
+    this.hasAdded = escaped.length > 0 ? new RegExp(escaped.join("|"), "u") : undefined;
   }
 
   async countBatch(texts: readonly string[]): Promise<number[]> {
     if (this.memo.size > 2_000_000) this.memo.clear();
-    const pieces: (string[] | undefined)[] = texts.map((t) =>
-      this.safe(t) ? (t.match(this.split) ?? []) : undefined,
-    );
+    const pieces = texts.map((t) => this.piecesOf(t));
     const missing = new Set<string>();
     for (const ps of pieces) if (ps) for (const p of ps) if (!this.memo.has(p)) missing.add(p);
     const direct = texts.flatMap((t, i) => (pieces[i] ? [] : [t]));
@@ -45,13 +66,33 @@ export class PieceMemo {
     });
   }
 
-  private safe(text: string): boolean {
+  /** The pieces of `text` (added tokens and pre-tokens), or undefined when it must be counted directly. */
+  private piecesOf(text: string): string[] | undefined {
+    const added = this.added;
+    if (!added || !this.hasAdded?.test(text)) return this.preTokens(text);
+    if (!this.rule.plainAdded) return undefined;
+    const out: string[] = [];
+    let last = 0;
+    for (const m of text.matchAll(added)) {
+      const part = this.preTokens(text.slice(last, m.index));
+      if (!part) return undefined;
+      out.push(...part, m[0]);
+      last = m.index + m[0].length;
+    }
+    const tail = this.preTokens(text.slice(last));
+    if (!tail) return undefined;
+    out.push(...tail);
+    return out;
+  }
+
+  /** The pre-tokens of a text without added tokens, or undefined when JavaScript could split it otherwise. */
+  private preTokens(text: string): string[] | undefined {
     // ASCII text is its own NFC form and has none of the characters whose \s membership differs.
     if (/[^\p{ASCII}]/u.test(text)) {
-      if (/[\u0085\ufeff\u180e]/u.test(text)) return false;
-      if (this.nfc && text.normalize("NFC") !== text) return false;
+      if (/[\u0085\ufeff\u180e]/u.test(text)) return undefined;
+      if (this.rule.nfc && text.normalize("NFC") !== text) return undefined;
     }
-    return !this.added?.test(text);
+    return text.match(this.split) ?? [];
   }
 }
 

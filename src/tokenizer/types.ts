@@ -1,4 +1,5 @@
 import type { TokenizerChatTemplate } from "./chat-config.js";
+import type { PieceRule } from "./piece-memo.js";
 
 /**
  * A token counter. All counting excludes special tokens (no BOS/EOS, no chat template).
@@ -29,6 +30,11 @@ export interface TokenCounter {
    * (KeyChain pairs): counts per pre-token and remembers each pre-token's count.
    */
   countShort?(texts: readonly string[]): Promise<number[]>;
+  /**
+   * How `countShort` splits texts into pre-tokens, when it does: a counter on another thread that asks this
+   * one to count (see thread-counter.ts) then keeps its own memo of pre-tokens and asks only for new ones.
+   */
+  readonly pieceRule?: PieceRule | undefined;
   /** Token ids (no special tokens). Remote counters may not support it and then throw. */
   encode(text: string): Promise<number[]>;
   /**

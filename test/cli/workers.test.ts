@@ -219,29 +219,32 @@ describe("pipeline with workers", () => {
 });
 
 describe("the library with real workers", () => {
-  it("refuses a worker whose counter is not the run's (an injected counter without its spec)", async () => {
+  it("workers count through the run's counter, an injected one too: the same files as one thread", async () => {
     const approx = (await dist<typeof import("../../src/tokenizer/approx.js")>("tokenizer/approx.js"))
       .createApproxCounter;
-    const counter = { ...approx(), id: "test:other" };
-    const error = await lib
-      .runPlain(
-        {
-          input: world,
-          lengths: 4096,
-          numSamples: 8,
-          tokenizer: "approx",
-          cacheDir: false,
-          out: join(sandbox.dir, "inj"),
-          workers: 2,
-        },
+    const base = approx();
+    let asked = 0;
+    // A counter no worker could rebuild from a spec: its id is its own.
+    const counter = {
+      ...base,
+      id: "test:injected",
+      countBatch: (texts: readonly string[]) => {
+        asked += texts.length;
+        return base.countBatch(texts);
+      },
+    };
+    const runs = [];
+    for (const workers of [1, 2]) {
+      const out = join(sandbox.dir, `inj-${workers}`);
+      await lib.runPlain(
+        { input: world, lengths: 4096, numSamples: 70, cacheDir: false, out, workers },
         { counter },
-      )
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toMatch(
-      /tokenizer "approx" has id approx, but the run counts with test:other/,
-    );
-    expect(await filesIn(join(sandbox.dir, "inj"))).toEqual([]);
+      );
+      runs.push(withoutOutFolder(await tree(out), out));
+    }
+    expect(Object.keys(runs[0] ?? {}).length).toBe(2);
+    expect(runs[1]).toEqual(runs[0]);
+    expect(asked).toBeGreaterThan(0);
   });
 
   it("an abort terminates the workers and leaves no file", async () => {
@@ -325,6 +328,41 @@ describe("the worker pool", () => {
     expect((e as Error).name).toBe("InputError");
     expect((e as Error).message).toBe('Cannot read "f" line 2: no');
     expect((e as { place: unknown }).place).toEqual({ file: "f", line: 2 });
+  });
+
+  it("a worker asks the main thread's services; a call waiting on one lets the worker's next call run", async () => {
+    const { WorkerPool } = await dist<Pool>("async/worker-pool.js");
+    const url = await entry(
+      "asks",
+      "(_init, host) => ({ ask: (x) => host.request('double', x), echo: (x) => x })",
+    );
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const pool = await WorkerPool.start(url, {
+      size: 1,
+      name: "test",
+      init: null,
+      services: {
+        double: async (x: number) => {
+          if (x === 1) await gate;
+          if (x < 0) throw new RangeError(`no negative numbers: ${x}`);
+          return 2 * x;
+        },
+      },
+    });
+    try {
+      const waiting = pool.call<number>("ask", 1);
+      // The one worker answers this call while the first still waits on the main thread.
+      expect(await pool.call("echo", 7)).toBe(7);
+      release();
+      expect(await waiting).toBe(2);
+      await expect(pool.call("ask", -3)).rejects.toThrow("no negative numbers: -3");
+      await expect(pool.call("ask", 21)).resolves.toBe(42);
+    } finally {
+      await pool.close();
+    }
   });
 
   it("answers calls in any order and leaves the ordering to the caller", async () => {

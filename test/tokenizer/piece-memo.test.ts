@@ -39,10 +39,16 @@ describe("countShort (pre-token memo) on qwen3", () => {
         "\n",
         "\t",
         "<|im_start|>",
+        "<|im_end|>",
+        "<think>",
+        "</think>",
+        "<|im_start|>user\n",
+        "<|endoftext|>",
+        "<|im_",
         "\ufeff",
         "😀",
       ),
-      maxLength: 30,
+      maxLength: 40,
     });
     const hex = fc.string({ unit: fc.constantFrom(..."0123456789abcdef-"), minLength: 1, maxLength: 36 });
     const texts = [
