@@ -278,11 +278,12 @@ export function workerEntryExists(entry: URL): boolean {
 }
 
 /**
- * Resident memory a worker thread takes, as `auto` reckons it: with a tokenizer of its own (a native
- * tokenizer is 100–200 MB) and the caches of synthesis, or without one (parsing and checking JSON lines).
+ * Resident memory a worker thread takes, as `auto` reckons it: building samples (records of up to a few MB in
+ * flight, the caches of synthesis), or reading (parsing and checking JSON lines). Workers count through the
+ * main thread's tokenizer, so none holds a tokenizer of its own.
  * @unit bytes
  */
-export const WORKER_MEMORY = { withTokenizer: 384 * 2 ** 20, withoutTokenizer: 96 * 2 ** 20 } as const;
+export const WORKER_MEMORY = { synthesis: 256 * 2 ** 20, reading: 96 * 2 ** 20 } as const;
 
 /** What {@link autoWorkerCount} looks at; injectable for tests. */
 export interface MachineInfo {

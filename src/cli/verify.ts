@@ -94,7 +94,7 @@ export function registerVerify(
           const summary = await verifyFile(file, {
             recount,
             layout,
-            ...(tokenizer ? { tokenizer, tokenizerSpec: spec } : {}),
+            ...(tokenizer ? { tokenizer } : {}),
             workers: o.workers,
             ...(o.chatTemplate === undefined ? {} : { chatTemplate: o.chatTemplate }),
             onProgress: (p) => progress.update(p.bytes),

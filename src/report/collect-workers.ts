@@ -62,7 +62,7 @@ export class CollectWorkers {
         () => 0,
       );
       if (bytes < AUTO_COLLECT_WORKERS_MIN_BYTES) return undefined;
-      size = autoWorkerCount(WORKER_MEMORY.withoutTokenizer);
+      size = autoWorkerCount(WORKER_MEMORY.reading);
       if (size <= 1) return undefined;
     }
     this.pool ??= WorkerPool.start(COLLECT_WORKER_ENTRY, {

@@ -1,4 +1,5 @@
 import { basename } from "node:path";
+import { pooledMap } from "../async/pool.js";
 import { autoWorkerCount, WORKER_MEMORY, type WorkerCount, workerEntryExists } from "../async/worker-pool.js";
 import { docTokenCounts } from "../cache/doc-counts.js";
 import type { PassageLayout } from "../compose/layout.js";
@@ -434,7 +435,7 @@ export const AUTO_WORKERS_MIN_SAMPLES = 64;
 
 /**
  * The worker threads a run would use for a file of `samples` samples: `workers` when a number, else (`auto`)
- * one per core capped by memory ({@link autoWorkerCount}, {@link WORKER_MEMORY} `withTokenizer` each), and 1 for
+ * one per core capped by memory ({@link autoWorkerCount}, {@link WORKER_MEMORY} `synthesis` each), and 1 for
  * files under {@link AUTO_WORKERS_MIN_SAMPLES} samples, where starting threads costs more than it saves.
  * 1 means the main thread builds the samples; so does any count when the kind has no compiled worker entry
  * (the TypeScript sources).
@@ -446,7 +447,7 @@ export function resolveRunWorkers(
 ): number {
   if (!kindWorker || !workerEntryExists(kindWorker.entry)) return 1;
   if (workers === undefined || workers === "auto")
-    return samples < AUTO_WORKERS_MIN_SAMPLES ? 1 : autoWorkerCount(WORKER_MEMORY.withTokenizer);
+    return samples < AUTO_WORKERS_MIN_SAMPLES ? 1 : autoWorkerCount(WORKER_MEMORY.synthesis);
   return workers;
 }
 
@@ -502,9 +503,20 @@ class RunThreads<R extends { prompt_length: number }> {
     const signal = deps.signal;
     const base = chunkSizeAt(kind.chunkSize ?? 32, cell.length);
     if (!this.uses(cell)) {
-      for (let start = 0; start < cell.items.length; start += base) {
-        const items = cell.items.slice(start, start + base);
-        const out = await synthesizeChunk((part) => kind.synthesize({ ...cell, items: part }), items, signal);
+      const starts: number[] = [];
+      for (let start = 0; start < cell.items.length; start += base) starts.push(start);
+      // Two chunks at a time: while one waits on the tokenizer (a prompt re-counted in full takes the native
+      // tokenizer 100+ ms at 32K), the other is built.
+      const outs = pooledMap(
+        2,
+        starts,
+        (start) => {
+          const items = cell.items.slice(start, start + base);
+          return synthesizeChunk((part) => kind.synthesize({ ...cell, items: part }), items, signal);
+        },
+        signal ? { signal } : {},
+      );
+      for await (const out of outs) {
         if ("failed" in out) throw new SampleError(cell.dataset.name, cell.length, out.failed, out.error);
         yield out;
       }

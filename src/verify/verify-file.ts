@@ -9,6 +9,7 @@ import { DEFAULT_LAYOUT, type PassageLayout } from "../compose/layout.js";
 import { ConfigError, InputError } from "../errors.js";
 import { readLines } from "../io/lines.js";
 import { resolveChatTemplate } from "../prompt/chat-template.js";
+import { counterShape } from "../tokenizer/thread-counter.js";
 import type { TokenCounter } from "../tokenizer/types.js";
 import { RecordChecker, type RecordVerdict, type RecountPolicy } from "./record-checker.js";
 import type { VerifyCode } from "./verify-record.js";
@@ -19,10 +20,7 @@ export type { RecountPolicy };
 export interface VerifyFileOptions {
   /** Counter for re-counting prompts; required unless `recount` is `"none"`. */
   tokenizer?: TokenCounter;
-  /**
-   * The tokenizer spec `tokenizer` was made from: worker threads build their own counter from it (its id must
-   * be `tokenizer.id`). Without it, re-counting stays on the main thread (`auto` then uses 1 worker).
-   */
+  /** @deprecated Not needed any more: worker threads re-count through `tokenizer` itself. */
   tokenizerSpec?: string;
   /** Chat template to re-count through (`auto`, `none`, a preset, a file). @default each record's own
    * (`chat_template`, checked against `chat_template_hash`) */
@@ -123,8 +121,7 @@ export async function verifyFile(path: string, options: VerifyFileOptions): Prom
   if (workers > 1) {
     const init: VerifyWorkerInit = {
       ...checker,
-      tokenizer:
-        recount === "none" ? undefined : { spec: options.tokenizerSpec as string, id: tokenizer?.id ?? "" },
+      tokenizer: recount === "none" || !tokenizer ? undefined : counterShape(tokenizer),
       forced:
         options.chatTemplate === undefined
           ? undefined
@@ -138,6 +135,7 @@ export async function verifyFile(path: string, options: VerifyFileOptions): Prom
         for (const v of verdicts) addVerdict(summary, v);
         options.onProgress?.({ records: summary.lines, bytes, failed: summary.failed });
       },
+      recount === "none" ? undefined : tokenizer,
       options.signal,
     );
   } else {
@@ -177,26 +175,15 @@ function addVerdict(summary: VerifySummary, v: RecordVerdict): void {
 export const AUTO_VERIFY_WORKERS_MIN_BYTES = 16 * 2 ** 20;
 
 /**
- * The worker threads {@link verifyFile} uses: `workers` when a number (more than 1 needs `tokenizerSpec` when
- * prompts are re-counted), else (`auto`) 1 for files under {@link AUTO_VERIFY_WORKERS_MIN_BYTES} or when
- * re-counting without a spec, and otherwise one per core capped by memory. 1 when the compiled worker entry is
- * missing (the TypeScript sources).
+ * The worker threads {@link verifyFile} uses: `workers` when a number, else (`auto`) 1 for files under
+ * {@link AUTO_VERIFY_WORKERS_MIN_BYTES} and otherwise one per core capped by memory. 1 when the compiled
+ * worker entry is missing (the TypeScript sources).
  */
-export function resolveVerifyWorkers(
-  o: Pick<VerifyFileOptions, "workers" | "recount" | "tokenizerSpec">,
-  fileBytes: number,
-): number {
+export function resolveVerifyWorkers(o: Pick<VerifyFileOptions, "workers">, fileBytes: number): number {
   if (!workerEntryExists(VERIFY_WORKER_ENTRY)) return 1;
-  const needsSpec = o.recount !== "none" && o.tokenizerSpec === undefined;
   const workers = o.workers ?? "auto";
   if (workers === "auto")
-    return needsSpec || fileBytes < AUTO_VERIFY_WORKERS_MIN_BYTES
-      ? 1
-      : autoWorkerCount(WORKER_MEMORY[o.recount === "none" ? "withoutTokenizer" : "withTokenizer"]);
-  if (workers > 1 && needsSpec)
-    throw new ConfigError(
-      "Re-counting prompts in worker threads needs the tokenizer spec (tokenizerSpec), from which each worker builds its counter; or verify with workers: 1",
-    );
+    return fileBytes < AUTO_VERIFY_WORKERS_MIN_BYTES ? 1 : autoWorkerCount(WORKER_MEMORY.reading);
   return workers;
 }
 

@@ -1,13 +1,15 @@
 /**
  * Verifying a file in worker threads (main side; worker.ts is the worker side): the file is read as blocks
  * of whole lines, which move to the workers undecoded; each worker decodes, parses and checks its blocks
- * (re-counting prompts with its own counter, built from the tokenizer spec) and sends the verdicts back,
+ * (re-counting prompts through the main thread's counter) and sends the verdicts back,
  * which are added up in file order — so the summary is the one the main thread alone would make.
  */
 import { pooledMap } from "../async/pool.js";
 import { WorkerPool } from "../async/worker-pool.js";
 import type { PassageLayout } from "../compose/layout.js";
 import { jsonlRecordCount, readLineBlocks } from "../io/line-blocks.js";
+import { type CounterShape, counterServices } from "../tokenizer/thread-counter.js";
+import type { TokenCounter } from "../tokenizer/types.js";
 import type { RecordVerdict, RecountPolicy } from "./record-checker.js";
 
 /** The compiled worker entry; missing under the TypeScript sources (then verifying stays on the main thread). */
@@ -19,8 +21,8 @@ export interface VerifyWorkerInit {
   recount: RecountPolicy;
   layout: PassageLayout;
   batchSize: number;
-  /** The spec each worker builds its counter from, and the id it must have; absent without re-counting. */
-  tokenizer: { spec: string; id: string } | undefined;
+  /** The counter prompts are re-counted with (the main thread's, served to the workers); absent without. */
+  tokenizer: CounterShape | undefined;
   /** A chat template to re-count through and the hash it must resolve to; absent: each record's own. */
   forced: { spec: string; hash: string } | undefined;
 }
@@ -42,12 +44,14 @@ export async function verifyInWorkers(
   init: VerifyWorkerInit,
   size: number,
   onVerdicts: (verdicts: RecordVerdict[], bytes: number) => void,
+  counter: TokenCounter | undefined,
   signal?: AbortSignal,
 ): Promise<void> {
   const pool = await WorkerPool.start(VERIFY_WORKER_ENTRY, {
     size,
     name: "verify",
     init,
+    ...(counter ? { services: counterServices(counter) } : {}),
     ...(signal ? { signal } : {}),
   });
   try {

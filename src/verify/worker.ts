@@ -3,17 +3,14 @@ import { serveWorker } from "../async/serve-worker.js";
 import { ConfigError } from "../errors.js";
 import { blockLines } from "../io/line-blocks.js";
 import { resolveChatTemplate } from "../prompt/chat-template.js";
-import { resolveTokenizer } from "../tokenizer/resolve.js";
+import { ThreadCounter } from "../tokenizer/thread-counter.js";
 import { RecordChecker, type RecordVerdict } from "./record-checker.js";
 import type { VerifyBlock, VerifyWorkerInit } from "./verify-workers.js";
 
-serveWorker(async (raw) => {
+serveWorker(async (raw, host) => {
   const init = raw as VerifyWorkerInit;
-  const tokenizer = init.tokenizer ? await resolveTokenizer(init.tokenizer.spec) : undefined;
-  if (init.tokenizer && tokenizer && tokenizer.id !== init.tokenizer.id)
-    throw new ConfigError(
-      `A worker thread's tokenizer "${init.tokenizer.spec}" has id ${tokenizer.id}, but the prompts are re-counted with ${init.tokenizer.id}`,
-    );
+  // Prompts are re-counted by the main thread's counter.
+  const tokenizer = init.tokenizer ? new ThreadCounter(init.tokenizer, host.request) : undefined;
   const forced =
     init.forced && tokenizer ? await resolveChatTemplate(init.forced.spec, tokenizer) : undefined;
   if (init.forced && forced && forced.hash !== init.forced.hash)

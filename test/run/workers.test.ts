@@ -214,10 +214,10 @@ describe("workers option", () => {
 
   it.each([
     [{ cores: 2, availableMemory: 20 * 2 ** 30 }, 2],
-    [{ cores: 16, availableMemory: 2 * 2 ** 30 }, 2],
+    [{ cores: 16, availableMemory: 2 * 2 ** 30 }, 4],
     [{ cores: 8, availableMemory: 100 * 2 ** 20 }, 1],
   ])("auto on %j is %i (one per core, workers at most half the free memory)", (machine, expected) => {
-    expect(autoWorkerCount(WORKER_MEMORY.withTokenizer, machine)).toBe(expected);
+    expect(autoWorkerCount(WORKER_MEMORY.synthesis, machine)).toBe(expected);
   });
 
   it("is recorded in the resolved config only when not auto (step keys and manifests stay as they were)", () => {
@@ -230,7 +230,6 @@ describe("workers option", () => {
   it("builds on the main thread when the kind's compiled worker entry is missing (the sources)", () => {
     const worker = {
       entry: new URL("./no-such-worker.js", import.meta.url),
-      tokenizer: "",
       spec: null,
       identity: "",
     };
