@@ -116,7 +116,7 @@ export function addSynthesisOptions(cmd: Command): Command {
     )
     .option(
       "--check-budget <mode>",
-      "re-count prompts in full: sample (every 100th) | all | off",
+      "re-count prompts in full: sample (every 100th) | all | off (every 100th is also rendered again through the chat template; all: every one)",
       D.checkBudget,
     )
     .option(

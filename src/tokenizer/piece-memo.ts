@@ -1,21 +1,6 @@
-import type { TokenCounter } from "./types.js";
+import type { PieceRule, TokenCounter } from "./types.js";
 
-/**
- * How a {@link PieceMemo} splits texts: its pre-token pattern (a `gu` RegExp source), the tokenizer's added
- * tokens, and whether the tokenizer normalises to NFC. Plain data, so a memo on another thread splits the same
- * way.
- */
-export interface PieceRule {
-  pattern: string;
-  addedTokens: readonly string[];
-  /**
-   * The added tokens are matched as they are written, alone (no `lstrip`/`rstrip`/`single_word`, not
-   * normalised): a text holding one is then its parts between them, each one counted on its own, plus one
-   * token for each. Otherwise such a text is counted directly.
-   */
-  plainAdded: boolean;
-  nfc: boolean;
-}
+export type { PieceRule };
 
 /**
  * Counting many short texts that share pieces (KeyChain pairs: ids made of a few hex fragments, questions

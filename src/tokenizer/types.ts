@@ -1,5 +1,4 @@
 import type { TokenizerChatTemplate } from "./chat-config.js";
-import type { PieceRule } from "./piece-memo.js";
 
 /**
  * A token counter. All counting excludes special tokens (no BOS/EOS, no chat template).
@@ -44,4 +43,21 @@ export interface TokenCounter {
   readonly chatTemplate?: TokenizerChatTemplate | undefined;
   /** Release native or network resources. */
   close(): Promise<void>;
+}
+
+/**
+ * How a a pre-token memo (piece-memo.ts) splits texts: its pre-token pattern (a `gu` RegExp source), the tokenizer's added
+ * tokens, and whether the tokenizer normalises to NFC. Plain data, so a memo on another thread splits the same
+ * way.
+ */
+export interface PieceRule {
+  pattern: string;
+  addedTokens: readonly string[];
+  /**
+   * The added tokens are matched as they are written, alone (no `lstrip`/`rstrip`/`single_word`, not
+   * normalised): a text holding one is then its parts between them, each one counted on its own, plus one
+   * token for each. Otherwise such a text is counted directly.
+   */
+  plainAdded: boolean;
+  nfc: boolean;
 }

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { serializePair } from "../../src/keychain/pairs.js";
-import { jsSplitPattern } from "../../src/tokenizer/piece-memo.js";
+import { jsSplitPattern, PieceMemo } from "../../src/tokenizer/piece-memo.js";
 import { resolveTokenizer } from "../../src/tokenizer/resolve.js";
 
 describe("jsSplitPattern", () => {
@@ -62,5 +62,34 @@ describe("countShort (pre-token memo) on qwen3", () => {
     expect(await counter.countShort!(texts)).toEqual(direct);
     expect(await counter.countShort!(texts)).toEqual(direct);
     await counter.close();
+  });
+});
+
+describe("PieceMemo around added tokens", () => {
+  /** A base counter that counts characters, and remembers what it was asked. */
+  function base() {
+    const asked: string[] = [];
+    return {
+      asked,
+      countBatch: async (texts: readonly string[]) => {
+        asked.push(...texts);
+        return texts.map((t) => t.length);
+      },
+    };
+  }
+  const rule = { pattern: "\\p{L}+|\\s+|[^\\s\\p{L}]+", addedTokens: ["<|a|>", "<|ab|>"], nfc: false };
+
+  it("splits them out, longest first, when they are matched as written", async () => {
+    const b = base();
+    const memo = new PieceMemo(b, { ...rule, plainAdded: true });
+    expect(await memo.countBatch(["x<|ab|>y z<|a|>"])).toEqual([15]);
+    expect(b.asked).toEqual(["x", "<|ab|>", "y", " ", "z", "<|a|>"]);
+  });
+
+  it("counts a text holding one directly otherwise (lstrip, rstrip, single_word, normalized)", async () => {
+    const b = base();
+    const memo = new PieceMemo(b, { ...rule, plainAdded: false });
+    expect(await memo.countBatch(["x<|ab|>y", "plain words"])).toEqual([8, 11]);
+    expect(b.asked).toContain("x<|ab|>y");
   });
 });
