@@ -7,7 +7,9 @@
 //   BENCH_WORKERS=1,2 BENCH_ROUNDS=3 node bench/workers.mjs
 //
 // samples/s is over the synthesis of the file (the summary's `ms`: threads started and data set sent before);
-// "run" is the whole command, reading and the cached token counts included.
+// "run" is the whole command, reading and the cached token counts included. "CPU ms per sample" is the CPU time
+// of all the process's threads (user + system) per sample, start-up excluded: on a machine with more cores,
+// N workers make about N × 1000 / that many samples per second, until the main thread is saturated.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -46,7 +48,10 @@ function cli(args) {
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`keychain-synth ${args.join(" ")} failed (${r.status}):\n${r.stderr}`);
   const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
-  return { json: JSON.parse(r.stdout), wall, rss: m ? Number(m[1]) / 1024 : Number.NaN };
+  const user = /User time \(seconds\): ([\d.]+)/.exec(r.stderr);
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(r.stderr);
+  const cpu = user && sys ? Number(user[1]) + Number(sys[1]) : Number.NaN;
+  return { json: JSON.parse(r.stdout), wall, rss: m ? Number(m[1]) / 1024 : Number.NaN, cpu };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -76,9 +81,9 @@ try {
   ]);
   console.log(`cores: ${execFileSync("nproc").toString().trim()}; rounds per figure: ${ROUNDS} (median)`);
   console.log(
-    "| job | workers | samples/s | speedup | run s | peak RSS MB | RSS − previous row, per thread MB | verify lines/s |",
+    "| job | workers | samples/s | speedup | run s | CPU ms per sample | peak RSS MB | RSS − previous row, per thread MB | verify lines/s |",
   );
-  console.log("|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|");
   const kcFiles = {};
   for (const [kind, length, n] of JOBS) {
     const base = {};
@@ -95,9 +100,30 @@ try {
           rate: file.written / (file.ms / 1000),
           wall: r.wall,
           rss: r.rss,
+          cpu: r.cpu,
           verify: verified ? verified.lines / (verified.ms / 1000) : undefined,
         });
       }
+      // CPU time of all threads per sample: the run's, less that of the same run with one sample (start-up,
+      // reading, the worker threads' start and the one sample), over the other samples.
+      const one = cli([
+        kind,
+        "-i",
+        world,
+        "-L",
+        length,
+        "-n",
+        "1",
+        "--cache-dir",
+        cache,
+        "-o",
+        `${kind}-${length}-one`,
+        "--json",
+        "-q",
+        "--workers",
+        String(workers),
+      ]);
+      const cpuPerSample = ((median(rounds.map((x) => x.cpu)) - one.cpu) / (n - 1)) * 1000;
       const rate = median(rounds.map((x) => x.rate));
       const rss = median(rounds.map((x) => x.rss));
       base.rate ??= rate;
@@ -107,7 +133,7 @@ try {
       const per = base.prev ? f1((rss - base.prev.rss) / (workers - base.prev.workers)) : "";
       base.prev = { rss, workers };
       console.log(
-        `| ${kind} ${length} × ${n} | ${workers} | ${f1(rate)} | ${(rate / base.rate).toFixed(2)}× | ${f1(median(rounds.map((x) => x.wall)))} | ${Math.round(rss)} | ${per} | ${verify} |`,
+        `| ${kind} ${length} × ${n} | ${workers} | ${f1(rate)} | ${(rate / base.rate).toFixed(2)}× | ${f1(median(rounds.map((x) => x.wall)))} | ${f1(cpuPerSample)} | ${Math.round(rss)} | ${per} | ${verify} |`,
       );
     }
   }
