@@ -385,7 +385,7 @@ async function writeCell<R extends { prompt_length: number }>(
   let done = 0;
   await writeAtomic(path, async (file) => {
     for await (const chunk of chunks) {
-      for (const line of chunk.lines) await file.write(line);
+      if (chunk.bytes.byteLength > 0) await file.write(chunk.bytes);
       for (const r of chunk.samples) {
         done++;
         if (r.kind === "skip") {

@@ -91,8 +91,11 @@ export type ChunkSample =
 /** The samples of a chunk of questions: their summaries, and their JSONL lines as the file's bytes. */
 export interface Chunk {
   samples: ChunkSample[];
-  /** One line (JSON + "\n", UTF-8) per written sample, in order; each its own buffer (a worker moves them). */
-  lines: Uint8Array[];
+  /**
+   * One line (JSON + "\n", UTF-8) per written sample, in order, in one buffer: a worker moves it to the main
+   * thread whole, which writes it with one call.
+   */
+  bytes: Uint8Array;
 }
 
 /** A chunk that failed, with the first question that fails on its own. */
@@ -124,7 +127,7 @@ export async function synthesizeChunk<R>(
         samples.push({ kind: "sample", promptLength, verified: r.verified });
       }
     }
-    return { samples, lines };
+    return { samples, bytes: Buffer.concat(lines) };
   } catch (error) {
     if (signal?.aborted) throw error;
     const first = items[0] as WindowItem;

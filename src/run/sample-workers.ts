@@ -46,7 +46,7 @@ export interface SampleWorkerChunk {
 
 /** What a worker sends back for a chunk. */
 export type SampleWorkerReply =
-  | { samples: Chunk["samples"]; lines: ArrayBuffer[] }
+  | { samples: Chunk["samples"]; bytes: ArrayBuffer }
   | { failed: { index: number; sourceIndex: number; id: string }; error: SerializedError };
 
 export class SampleWorkers {
@@ -151,7 +151,7 @@ export class SampleWorkers {
     for await (const reply of replies) {
       if ("failed" in reply)
         throw new SampleError(source.name, length, reply.failed, deserializeError(reply.error));
-      yield { samples: reply.samples, lines: reply.lines.map((b) => new Uint8Array(b)) };
+      yield { samples: reply.samples, bytes: new Uint8Array(reply.bytes) };
     }
   }
 

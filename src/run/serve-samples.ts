@@ -49,8 +49,8 @@ export function serveSamples<R>(factory: SampleMakerFactory<R>): void {
           });
         const out = await synthesizeChunk((part) => maker.synthesize(source, c.length, part), items);
         if ("failed" in out) return new WorkerReply({ failed: out.failed, error: serializeError(out.error) });
-        const lines = out.lines.map(ownBuffer);
-        return new WorkerReply({ samples: out.samples, lines }, lines);
+        const bytes = ownBuffer(out.bytes);
+        return new WorkerReply({ samples: out.samples, bytes }, [bytes]);
       },
     };
   });

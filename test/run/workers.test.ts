@@ -117,7 +117,7 @@ async function bytesOf(
     if ("failed" in out) throw out.error;
     chunks.push(out);
   }
-  return Buffer.concat(chunks.flatMap((c) => c.lines)).toString("utf8");
+  return Buffer.concat(chunks.map((c) => c.bytes)).toString("utf8");
 }
 
 describe("samples of a window", () => {
