@@ -98,7 +98,21 @@ describe("plain and keychain with --workers", () => {
   it("Ctrl-C stops a run with workers at once: exit 130, no temporary file left", async () => {
     const child = spawn(
       process.execPath,
-      [BIN, "plain", "-i", world, "-L", "16k", "-n", "150", "--no-cache", "-o", "sigint", "--workers", "2"],
+      [
+        BIN,
+        "plain",
+        "-i",
+        world,
+        "--lengths",
+        "4k,64k,128k",
+        "-n",
+        "60",
+        "--no-cache",
+        "-o",
+        "sigint",
+        "--workers",
+        "2",
+      ],
       { cwd: sandbox.dir },
     );
     let err = "";
@@ -107,17 +121,19 @@ describe("plain and keychain with --workers", () => {
     let sent = false;
     child.stderr.on("data", (text: string) => {
       err += text;
-      // Interrupted while its workers build the file's samples (the token counts come just before).
-      if (!sent && /^token counts for world/m.test(err)) {
+      // Interrupted while its workers build the second file's samples (the first is written just before).
+      if (!sent && /max_seq_4096\.jsonl: 60\/60/.test(err)) {
         sent = true;
-        setTimeout(() => child.kill("SIGINT"), 300);
+        child.kill("SIGINT");
       }
     });
     const started = Date.now();
     expect(await exited).toBe(130);
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(err).toMatch(/interrupted \(SIGINT\)/);
-    expect(await filesIn(join(sandbox.dir, "sigint"))).toEqual([]);
+    // Nothing of the interrupted file is left, not even a temporary file; only the first file's own may be.
+    for (const name of await filesIn(join(sandbox.dir, "sigint")))
+      expect(name).toMatch(/^train-num_sample_60-max_seq_4096\.jsonl(\.meta\.json)?$/);
   });
 
   it("refuses a worker count that is not a positive integer or auto", () => {
