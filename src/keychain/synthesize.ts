@@ -190,7 +190,8 @@ export class KeychainSynthesizer {
           composed: Composed;
           record: KeychainRecord;
           text: string;
-          user: string;
+          /** The pair-filled context, which the user message holds between the prefix and suffix. */
+          shared: SharedText;
         }[] = [];
         for (const [i, b] of built.entries()) {
           const p = plans[i] as Plan;
@@ -241,7 +242,11 @@ export class KeychainSynthesizer {
           const record = makeRecord(p, b, distractorContext, user, b.tokens + added, options, ctx);
           if (isRenderChecked(options.checkBudget, exact, p.item.index))
             assertRendered(options.chatTemplate, record.prompt, text);
-          finals.push({ plan: p, composed: b, record, text, user });
+          const shared = {
+            text: distractorContext,
+            within: [{ string: user, before: p.prefix, after: p.suffix }],
+          };
+          finals.push({ plan: p, composed: b, record, text, shared });
         }
         const rejected = new Set<(typeof finals)[number]>();
         if (!exact && finals.length > 0) {
@@ -286,12 +291,7 @@ export class KeychainSynthesizer {
             kind: "sample",
             record: f.record,
             verified: checkedSet.has(f) || !exact,
-            shared: [
-              {
-                text: f.record.distractor_context,
-                within: [{ string: f.user, before: f.plan.prefix, after: f.plan.suffix }],
-              },
-            ],
+            shared: [f.shared],
           });
         pending = retry;
       }
