@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { setLockNotes } from "../io/lock.js";
-import { errorReport, main } from "./program.js";
 import { cleanUpSync, installSignalHandlers } from "./signals.js";
 
 // SIGINT / SIGTERM remove the temporary files being written and release the locks held, then exit 130 / 143
-// (commands that handle Ctrl-C themselves keep doing so); the same cleanup runs on every way out.
+// (commands that handle Ctrl-C themselves keep doing so); the same cleanup runs on every way out. Installed
+// before the commands are loaded (that takes most of a second), so no signal finds the process without them.
 installSignalHandlers();
 
 // Notes of the library's locks (a stale lock taken over) go to stderr, even with --quiet.
@@ -15,6 +15,8 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   if (e.code === "EPIPE") process.exit(0);
   throw e;
 });
+
+const { errorReport, main } = await import("./program.js");
 
 // An error no command caught (a stream without an error listener): reported like any other, then exit.
 process.on("uncaughtException", (e) => {
