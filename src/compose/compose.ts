@@ -1,7 +1,8 @@
 import type { QaRecord } from "../corpus/types.js";
+import { escapedBody } from "../io/json-line.js";
 import type { Rng } from "../rng.js";
 import type { TokenCounter } from "../tokenizer/types.js";
-import { renderContext, renderHeader } from "./layout.js";
+import { renderContext, renderContextJson, renderHeader } from "./layout.js";
 import { type Placement, placeDocuments } from "./placement.js";
 import { type Selection, selectDocuments } from "./select.js";
 import type { SizedCorpus } from "./sized-corpus.js";
@@ -29,6 +30,8 @@ export interface Composed {
   tokens: number;
   /** The rendered context (passages only). */
   context: string;
+  /** `context` as it is inside a JSON string, when the corpus has its documents escaped ({@link SizedCorpus.escaped}). */
+  contextJson?: Uint8Array;
   /** The user message: prefix + context + suffix (collapsed when removeNewlineTab). */
   user: string;
   /** What the model reads: the frame's prefix + user message + the frame's suffix. */
@@ -48,6 +51,7 @@ export interface ComposeSettings {
 
 interface Rendered {
   context: string;
+  contextJson?: Uint8Array;
   user: string;
   text: string;
 }
@@ -139,8 +143,16 @@ export class Composer {
     return drafts.map((d) => {
       if (d.skip !== undefined || !d.order || d.tokens === undefined)
         return { job: d.job, skip: d.skip ?? "not measured" };
-      const { context, user, text } = d.rendered ?? this.render(d.job, d.order);
-      return { job: d.job, order: d.order, tokens: d.tokens, context, user, text };
+      const { context, contextJson, user, text } = d.rendered ?? this.render(d.job, d.order);
+      return {
+        job: d.job,
+        order: d.order,
+        tokens: d.tokens,
+        context,
+        ...(contextJson ? { contextJson } : {}),
+        user,
+        text,
+      };
     });
   }
 
@@ -152,7 +164,22 @@ export class Composer {
     );
     const raw = job.prefix + context + job.suffix;
     const user = settings.removeNewlineTab ? collapseWhitespace(raw) : raw;
-    return { context, user, text: settings.frame.prefix + user + settings.frame.suffix };
+    const text = settings.frame.prefix + user + settings.frame.suffix;
+    const contextJson = this.contextJson(order);
+    return contextJson ? { context, contextJson, user, text } : { context, user, text };
+  }
+
+  /** The escaped context of `order`, when every document has its escaped form. */
+  private contextJson(order: readonly number[]): Uint8Array | undefined {
+    const { escaped, layout } = this.sized;
+    if (!escaped) return undefined;
+    const docs: Uint8Array[] = [];
+    for (const id of order) {
+      const doc = escaped.at(id);
+      if (!doc) return undefined;
+      docs.push(doc);
+    }
+    return renderContextJson(layout, docs);
   }
 
   /**
@@ -259,6 +286,17 @@ export function isChecked(mode: BudgetCheck, index: number): boolean {
  */
 export function isRenderChecked(mode: BudgetCheck, exact: boolean, index: number): boolean {
   return !exact || mode === "all" || index % 100 === 0;
+}
+
+/**
+ * Require a prompt's escaped context to be exactly the escaping of its context (run where the render check
+ * runs): the escaped documents are copied into the output as they are, so a wrong table must not pass silently.
+ */
+export function assertEscaped(b: Composed, label: string): void {
+  if (b.contextJson && !Buffer.from(b.contextJson).equals(escapedBody(b.context)))
+    throw new Error(
+      `The escaped context of ${label} differs from its context (the corpus's escaped documents do not match its documents); please report this`,
+    );
 }
 
 /** 1-based passage numbers of the gold documents in a passage order. */

@@ -1,4 +1,5 @@
 import { ConfigError } from "../errors.js";
+import { escapedBody, joinsUnchanged } from "../io/json-line.js";
 
 /**
  * How documents are laid out in a context: each document gets a numbered header, and documents are joined
@@ -22,14 +23,62 @@ export function renderHeader(layout: PassageLayout, i: number): string {
   return layout.header.replaceAll("{i}", String(i));
 }
 
-/** Render documents (already in order) as a context string. */
+/**
+ * Render documents (already in order) as a context string. It is built by concatenation, which V8 keeps as a
+ * rope until its characters are read: a sample written from escaped documents never reads them, so its
+ * context is never copied into one flat string.
+ */
 export function renderContext(layout: PassageLayout, docs: readonly string[]): string {
-  const parts: string[] = [];
+  let context = "";
   for (let k = 0; k < docs.length; k++) {
-    if (k > 0) parts.push(layout.separator);
-    parts.push(renderHeader(layout, k + 1), docs[k] as string);
+    if (k > 0) context += layout.separator;
+    context += renderHeader(layout, k + 1);
+    context += docs[k] as string;
   }
-  return parts.join("");
+  return context;
+}
+
+/** A layout's headers and separator as they are inside a JSON string; null where one may not be joined. */
+interface EscapedLayout {
+  separator: Uint8Array | null;
+  headers: (Uint8Array | null)[];
+}
+
+const escapedLayouts = new WeakMap<PassageLayout, EscapedLayout>();
+
+function escapedPart(text: string): Uint8Array | null {
+  return joinsUnchanged(text) ? escapedBody(text) : null;
+}
+
+/**
+ * {@link renderContext} as it is inside a JSON string (`JSON.stringify(context)` without its quotes, UTF-8),
+ * joined from the documents' escaped forms; undefined when a header or the separator may not be joined
+ * with its neighbours unchanged (a surrogate at its edge).
+ */
+export function renderContextJson(
+  layout: PassageLayout,
+  docs: readonly Uint8Array[],
+): Uint8Array | undefined {
+  let e = escapedLayouts.get(layout);
+  if (e === undefined) {
+    e = { separator: escapedPart(layout.separator), headers: [] };
+    escapedLayouts.set(layout, e);
+  }
+  const parts: Uint8Array[] = [];
+  for (let k = 0; k < docs.length; k++) {
+    if (k > 0) {
+      if (e.separator === null) return undefined;
+      parts.push(e.separator);
+    }
+    let header = e.headers[k];
+    if (header === undefined) {
+      header = escapedPart(renderHeader(layout, k + 1));
+      e.headers[k] = header;
+    }
+    if (header === null) return undefined;
+    parts.push(header, docs[k] as Uint8Array);
+  }
+  return Buffer.concat(parts);
 }
 
 /**

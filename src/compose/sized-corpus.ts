@@ -1,5 +1,10 @@
 import type { TokenCounter } from "../tokenizer/types.js";
-import type { Documents, SharedDocumentsParts } from "./documents.js";
+import {
+  type Documents,
+  EscapedDocuments,
+  type EscapedDocumentsParts,
+  type SharedDocumentsParts,
+} from "./documents.js";
 import type { PassageLayout } from "./layout.js";
 import { renderHeader } from "./layout.js";
 
@@ -9,6 +14,7 @@ import { renderHeader } from "./layout.js";
  */
 export interface SharedSizedCorpus {
   docs: SharedDocumentsParts;
+  escaped?: EscapedDocumentsParts;
   units: SharedArrayBuffer;
   bySize: SharedArrayBuffer;
   sortedUnits: SharedArrayBuffer;
@@ -31,23 +37,30 @@ export class SizedCorpus {
   /** `sortedUnits[i] = units[bySize[i]]`. */
   readonly sortedUnits: Uint32Array;
   readonly layout: PassageLayout;
+  /** The documents as they are inside a JSON string, when the corpus was given them (samples copy them). */
+  readonly escaped: EscapedDocuments | undefined;
   /** Σ units: every document of the corpus once. */
   readonly totalTokens: number;
   private headerPrefix: Float64Array = new Float64Array([0]);
 
   /**
    * `index` is given by {@link fromShared} (a worker's view of indexes built once); otherwise the indexes are
-   * built here.
+   * built here. `escaped` are `docs` as they are inside a JSON string ({@link EscapedDocuments}).
    */
   constructor(
     docs: Documents,
     units: Uint32Array,
     layout: PassageLayout,
-    index?: { bySize: Uint32Array; sortedUnits: Uint32Array; totalTokens: number },
+    extra: {
+      index?: { bySize: Uint32Array; sortedUnits: Uint32Array; totalTokens: number };
+      escaped?: EscapedDocuments;
+    } = {},
   ) {
     this.docs = docs;
     this.units = units.buffer instanceof SharedArrayBuffer ? units : sharedCopy(units);
     this.layout = layout;
+    this.escaped = extra.escaped;
+    const { index } = extra;
     if (index) {
       this.bySize = index.bySize;
       this.sortedUnits = index.sortedUnits;
@@ -67,9 +80,12 @@ export class SizedCorpus {
   /** A sized corpus over shared parts (a worker's view of the main thread's), with nothing recomputed. */
   static fromShared(s: SharedSizedCorpus, docs: Documents): SizedCorpus {
     return new SizedCorpus(docs, new Uint32Array(s.units), s.layout, {
-      bySize: new Uint32Array(s.bySize),
-      sortedUnits: new Uint32Array(s.sortedUnits),
-      totalTokens: s.totalTokens,
+      index: {
+        bySize: new Uint32Array(s.bySize),
+        sortedUnits: new Uint32Array(s.sortedUnits),
+        totalTokens: s.totalTokens,
+      },
+      ...(s.escaped ? { escaped: new EscapedDocuments(s.escaped) } : {}),
     });
   }
 
@@ -77,6 +93,7 @@ export class SizedCorpus {
   shared(docs: SharedDocumentsParts): SharedSizedCorpus {
     return {
       docs,
+      ...(this.escaped ? { escaped: this.escaped.parts } : {}),
       units: this.units.buffer as SharedArrayBuffer,
       bySize: this.bySize.buffer as SharedArrayBuffer,
       sortedUnits: this.sortedUnits.buffer as SharedArrayBuffer,

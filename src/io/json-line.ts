@@ -18,6 +18,11 @@ const MARK_JSON = "\\u0001";
  */
 export interface SharedText {
   text: string;
+  /**
+   * `text` as it is inside a JSON string, when the caller has it already: exactly {@link escapedBody} of
+   * `text`, which must join unchanged ({@link joinsUnchanged}); `text` is then never read.
+   */
+  json?: Uint8Array;
   within?: readonly { string: string; before: string; after: string }[];
 }
 
@@ -28,10 +33,23 @@ export interface SharedText {
  * line is built the plain way.
  */
 export function jsonLineBytes(value: unknown, shared: readonly SharedText[] = []): Uint8Array {
+  const parts = jsonLineParts(value, shared);
+  return parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
+}
+
+/**
+ * {@link jsonLineBytes} as the parts that make it up, in order, uncopied: the escaped shared strings are among
+ * them as they were given, and the line is their concatenation.
+ */
+export function jsonLineParts(value: unknown, shared: readonly SharedText[] = []): Uint8Array[] {
+  // A text given with its escaped form is never read here (reading a string built by concatenation copies
+  // it whole); whoever escaped it checked that it joins unchanged.
   const usable = shared.filter(
-    (s) => s.text.length >= MIN_SHARED && safeEdges(s.text) && !s.text.includes(MARK),
+    (s) =>
+      s.text.length >= MIN_SHARED &&
+      (s.json !== undefined || (joinsUnchanged(s.text) && !s.text.includes(MARK))),
   );
-  if (usable.length === 0) return plainLine(value);
+  if (usable.length === 0) return [plainLine(value)];
   let marks = 0;
   let sound = true;
   const swap = (text: string): string => {
@@ -53,40 +71,43 @@ export function jsonLineBytes(value: unknown, shared: readonly SharedText[] = []
     return text;
   };
   const json = JSON.stringify(substitute(value, swap));
-  if (!sound) return plainLine(value);
+  if (!sound) return [plainLine(value)];
   const parts = json.split(MARK_JSON);
   // Every U+0001 in the text is one of ours, in pairs around an index, or the value had its own: plain way.
-  if (parts.length !== 2 * marks + 1) return plainLine(value);
-  const encoded = usable.map((s) => {
-    const quoted = Buffer.from(JSON.stringify(s.text));
-    return quoted.subarray(1, quoted.length - 1);
-  });
+  if (parts.length !== 2 * marks + 1) return [plainLine(value)];
+  const encoded = usable.map((s) => s.json ?? escapedBody(s.text));
   const chunks: Uint8Array[] = [];
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i] as string;
     if (i % 2 === 0) chunks.push(Buffer.from(part));
     else {
       const bytes = /^\d+$/.test(part) ? encoded[Number(part)] : undefined;
-      if (bytes === undefined) return plainLine(value);
+      if (bytes === undefined) return [plainLine(value)];
       chunks.push(bytes);
     }
   }
   chunks.push(NEWLINE);
-  return Buffer.concat(chunks);
+  return chunks;
 }
 
 const NEWLINE = Buffer.from("\n");
 
-function plainLine(value: unknown): Uint8Array {
+function plainLine(value: unknown): Buffer {
   return Buffer.from(`${JSON.stringify(value)}\n`);
 }
 
+/** `JSON.stringify(text)` without its quotes, UTF-8: how `text` is written inside a JSON string. */
+export function escapedBody(text: string): Buffer {
+  const quoted = Buffer.from(JSON.stringify(text));
+  return quoted.subarray(1, quoted.length - 1);
+}
+
 /**
- * A string whose escaped form joins with any neighbours' unchanged: JSON.stringify escapes a lone surrogate
- * but keeps a pair, so a string that starts with a low surrogate or ends with a high one could pair across
- * its edge.
+ * Whether the escaped form of `s` joins with any neighbours' unchanged (escaping the parts and joining them
+ * gives the escaped whole): JSON.stringify escapes a lone surrogate but keeps a pair, so a string that starts
+ * with a low surrogate or ends with a high one could pair across its edge.
  */
-function safeEdges(s: string): boolean {
+export function joinsUnchanged(s: string): boolean {
   const first = s.charCodeAt(0);
   const last = s.charCodeAt(s.length - 1);
   return !(first >= 0xdc00 && first <= 0xdfff) && !(last >= 0xd800 && last <= 0xdbff);

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import {
   assertCounts,
+  assertEscaped,
   type BudgetCheck,
   type Composed,
   Composer,
@@ -190,8 +191,8 @@ export class KeychainSynthesizer {
           composed: Composed;
           record: KeychainRecord;
           text: string;
-          /** The pair-filled context, which the user message holds between the prefix and suffix. */
-          shared: SharedText;
+          /** The pair-filled context (which the user message holds between the prefix and suffix), and the context. */
+          shared: SharedText[];
         }[] = [];
         for (const [i, b] of built.entries()) {
           const p = plans[i] as Plan;
@@ -240,12 +241,17 @@ export class KeychainSynthesizer {
           const user = p.prefix + distractorContext + p.suffix;
           const text = chat.prefix + user + chat.suffix;
           const record = makeRecord(p, b, distractorContext, user, b.tokens + added, options, ctx);
-          if (isRenderChecked(options.checkBudget, exact, p.item.index))
+          if (isRenderChecked(options.checkBudget, exact, p.item.index)) {
             assertRendered(options.chatTemplate, record.prompt, text);
-          const shared = {
-            text: distractorContext,
-            within: [{ string: user, before: p.prefix, after: p.suffix }],
-          };
+            assertEscaped(b, `KeyChain sample ${p.item.index} (id "${p.item.qa.id}")`);
+          }
+          const shared: SharedText[] = [
+            {
+              text: distractorContext,
+              within: [{ string: user, before: p.prefix, after: p.suffix }],
+            },
+            { text: b.context, ...(b.contextJson ? { json: b.contextJson } : {}) },
+          ];
           finals.push({ plan: p, composed: b, record, text, shared });
         }
         const rejected = new Set<(typeof finals)[number]>();
@@ -291,7 +297,7 @@ export class KeychainSynthesizer {
             kind: "sample",
             record: f.record,
             verified: checkedSet.has(f) || !exact,
-            shared: [f.shared],
+            shared: f.shared,
           });
         pending = retry;
       }

@@ -1,5 +1,6 @@
 import {
   assertCounts,
+  assertEscaped,
   type BudgetCheck,
   type Composed,
   Composer,
@@ -171,6 +172,7 @@ export class PlainSynthesizer {
           : [
               {
                 text: record.context,
+                ...(b.contextJson ? { json: b.contextJson } : {}),
                 within: [{ string: b.user, before: b.job.prefix, after: b.job.suffix }],
               },
             ];
@@ -188,8 +190,10 @@ function plainRecord(
   exact: boolean,
 ): PlainRecord {
   const prompt = promptMessages(options.system, b.user);
-  if (isRenderChecked(options.checkBudget, exact, item.index))
+  if (isRenderChecked(options.checkBudget, exact, item.index)) {
     assertRendered(options.chatTemplate, prompt, b.text);
+    assertEscaped(b, `sample ${item.index} (id "${item.qa.id}")`);
+  }
   const record: PlainRecord = {
     index: item.index,
     source_index: item.sourceIndex,

@@ -2,12 +2,14 @@ import { basename } from "node:path";
 import { pooledMap } from "../async/pool.js";
 import { autoWorkerCount, WORKER_MEMORY, type WorkerCount, workerEntryExists } from "../async/worker-pool.js";
 import { docTokenCounts } from "../cache/doc-counts.js";
+import { escapedDocumentsOf } from "../compose/documents.js";
 import type { PassageLayout } from "../compose/layout.js";
 import { SizedCorpus } from "../compose/sized-corpus.js";
 import { corpusFingerprint, type DuplicateIds, readCorpus, readIdList } from "../corpus/read.js";
 import type { Corpus, DroppedRecords, FormatName, QaRecord } from "../corpus/types.js";
 import { ConfigError } from "../errors.js";
 import { writeAtomic, writeFileAtomic } from "../io/atomic.js";
+import { LineBuffers } from "../io/line-buffers.js";
 import { assertPathPart } from "../io/paths.js";
 import { resolveTokenizer } from "../tokenizer/resolve.js";
 import { counterShape } from "../tokenizer/thread-counter.js";
@@ -305,7 +307,9 @@ async function runDataset<R extends { prompt_length: number }>(
     tokens: counts.tokens,
     ms: now() - t1,
   });
-  const sized = new SizedCorpus(corpus.docs, counts.counts, config.layout);
+  const sized = new SizedCorpus(corpus.docs, counts.counts, config.layout, {
+    escaped: escapedDocumentsOf(corpus.docs),
+  });
   const ds: LoadedDataset = {
     name,
     spec,
@@ -386,6 +390,7 @@ async function writeCell<R extends { prompt_length: number }>(
   await writeAtomic(path, async (file) => {
     for await (const chunk of chunks) {
       if (chunk.bytes.byteLength > 0) await file.write(chunk.bytes);
+      chunk.release?.();
       for (const r of chunk.samples) {
         done++;
         if (r.kind === "skip") {
@@ -458,6 +463,8 @@ export function resolveRunWorkers(
  */
 class RunThreads<R extends { prompt_length: number }> {
   private readonly workers: Promise<SampleWorkers> | undefined;
+  /** Where the main thread puts the lines of the chunks it builds. */
+  private readonly lineBuffers = new LineBuffers();
 
   constructor(
     private readonly config: MatrixConfig,
@@ -518,7 +525,7 @@ class RunThreads<R extends { prompt_length: number }> {
       );
       for await (const out of outs) {
         if ("failed" in out) throw new SampleError(cell.dataset.name, cell.length, out.failed, out.error);
-        yield out;
+        yield { samples: out.samples, ...this.lineBuffers.fill(out.lines) };
       }
       return;
     }

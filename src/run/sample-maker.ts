@@ -6,7 +6,7 @@
 import type { SizedCorpus } from "../compose/sized-corpus.js";
 import type { QaRecord } from "../corpus/types.js";
 import { KeychainError } from "../errors.js";
-import { jsonLineBytes, type SharedText } from "../io/json-line.js";
+import { jsonLineParts, type SharedText } from "../io/json-line.js";
 import type { Framing } from "../prompt/framing.js";
 import type { TokenCounter } from "../tokenizer/types.js";
 import type { WindowItem } from "./windows.js";
@@ -92,10 +92,18 @@ export type ChunkSample =
 export interface Chunk {
   samples: ChunkSample[];
   /**
-   * One line (JSON + "\n", UTF-8) per written sample, in order, in one buffer: a worker moves it to the main
-   * thread whole, which writes it with one call.
+   * One line (JSON + "\n", UTF-8) per written sample, in order, in one buffer (shared with the worker that
+   * filled it, if one did): the main thread writes it with one call.
    */
   bytes: Uint8Array;
+  /** Gives the buffer of `bytes` back to be filled again: called once they are written. */
+  release?: () => void;
+}
+
+/** A chunk as {@link synthesizeChunk} builds it: its lines are the parts of their bytes, in order, uncopied. */
+export interface BuiltChunk {
+  samples: ChunkSample[];
+  lines: Uint8Array[];
 }
 
 /** A chunk that failed, with the first question that fails on its own. */
@@ -113,7 +121,7 @@ export async function synthesizeChunk<R>(
   synthesize: (items: readonly WindowItem[]) => AsyncIterable<SampleResult<R>>,
   items: readonly WindowItem[],
   signal?: AbortSignal,
-): Promise<Chunk | FailedChunk> {
+): Promise<BuiltChunk | FailedChunk> {
   try {
     const samples: ChunkSample[] = [];
     const lines: Uint8Array[] = [];
@@ -122,12 +130,12 @@ export async function synthesizeChunk<R>(
       if (r.kind === "skip") samples.push(r);
       else {
         // Encoded at once, so that the record and its JSON text are garbage before the next sample.
-        lines.push(jsonLineBytes(r.record, r.shared));
+        for (const part of jsonLineParts(r.record, r.shared)) lines.push(part);
         const promptLength = (r.record as { prompt_length: number }).prompt_length;
         samples.push({ kind: "sample", promptLength, verified: r.verified });
       }
     }
-    return { samples, bytes: Buffer.concat(lines) };
+    return { samples, lines };
   } catch (error) {
     if (signal?.aborted) throw error;
     const first = items[0] as WindowItem;

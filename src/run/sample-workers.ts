@@ -14,6 +14,7 @@ import { type WorkerHeap, WorkerPool } from "../async/worker-pool.js";
 import { sharedDocumentsOf } from "../compose/documents.js";
 import type { SharedSizedCorpus } from "../compose/sized-corpus.js";
 import type { QaRecord } from "../corpus/types.js";
+import { type SharedLines, sharedLines } from "../io/line-buffers.js";
 import { type CounterShape, counterServices } from "../tokenizer/thread-counter.js";
 import type { TokenCounter } from "../tokenizer/types.js";
 import { type Chunk, SampleError, type SampleSource } from "./sample-maker.js";
@@ -46,7 +47,7 @@ export interface SampleWorkerChunk {
 
 /** What a worker sends back for a chunk. */
 export type SampleWorkerReply =
-  | { samples: Chunk["samples"]; bytes: ArrayBuffer }
+  | { samples: Chunk["samples"]; lines: SharedLines }
   | { failed: { index: number; sourceIndex: number; id: string }; error: SerializedError };
 
 export class SampleWorkers {
@@ -151,7 +152,7 @@ export class SampleWorkers {
     for await (const reply of replies) {
       if ("failed" in reply)
         throw new SampleError(source.name, length, reply.failed, deserializeError(reply.error));
-      yield { samples: reply.samples, bytes: new Uint8Array(reply.bytes) };
+      yield { samples: reply.samples, ...sharedLines(reply.lines) };
     }
   }
 

@@ -2,13 +2,15 @@
  * The worker side of a datasets × lengths run (sample-workers.ts is the main side): a kind's worker entry
  * calls {@link serveSamples} with its maker factory. The worker counts through the main thread's counter
  * and builds its maker from the kind's spec, refusing to start when the maker is not the main thread's; then it keeps the data sets it is sent (shared memory, nothing copied but the questions) and
- * answers chunks of questions with their JSONL lines' bytes.
+ * answers chunks of questions with their JSONL lines' bytes, in shared buffers the main thread gives back once
+ * it has written them.
  */
 import { serveWorker, WorkerReply } from "../async/serve-worker.js";
 import { serializeError } from "../async/worker-errors.js";
 import { SharedDocuments } from "../compose/documents.js";
 import { SizedCorpus } from "../compose/sized-corpus.js";
 import { ConfigError } from "../errors.js";
+import { LineBuffers } from "../io/line-buffers.js";
 import { ThreadCounter } from "../tokenizer/thread-counter.js";
 import { type SampleMakerFactory, type SampleSource, synthesizeChunk } from "./sample-maker.js";
 import type {
@@ -29,6 +31,8 @@ export function serveSamples<R>(factory: SampleMakerFactory<R>): void {
         `A worker thread resolved the prompt framing as ${maker.identity}, but the run uses ${init.identity} (a chat template or system prompt file changed while the run started?)`,
       );
     const sources = new Map<number, SampleSource>();
+    // The main thread writes a chunk's lines from shared memory and gives the buffer back.
+    const lineBuffers = new LineBuffers(true);
     return {
       dataset(d: SampleWorkerDataset): void {
         const docs = new SharedDocuments(d.sized.docs);
@@ -49,22 +53,8 @@ export function serveSamples<R>(factory: SampleMakerFactory<R>): void {
           });
         const out = await synthesizeChunk((part) => maker.synthesize(source, c.length, part), items);
         if ("failed" in out) return new WorkerReply({ failed: out.failed, error: serializeError(out.error) });
-        const bytes = ownBuffer(out.bytes);
-        return new WorkerReply({ samples: out.samples, bytes }, [bytes]);
+        return new WorkerReply({ samples: out.samples, lines: lineBuffers.fillShared(out.lines) });
       },
     };
   });
-}
-
-/**
- * The ArrayBuffer of `bytes` when they fill it, else a copy: small Buffers share a pool, which must not be
- * moved to another thread. The result is moved to the main thread without a copy.
- */
-function ownBuffer(bytes: Uint8Array): ArrayBuffer {
-  const buffer = bytes.buffer;
-  if (buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength)
-    return buffer;
-  const copy = new ArrayBuffer(bytes.byteLength);
-  new Uint8Array(copy).set(bytes);
-  return copy;
 }

@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { jsonLineBytes, type SharedText } from "../../src/io/json-line.js";
+import {
+  escapedBody,
+  joinsUnchanged,
+  jsonLineBytes,
+  jsonLineParts,
+  type SharedText,
+} from "../../src/io/json-line.js";
 
 const plain = (v: unknown) => Buffer.from(`${JSON.stringify(v)}\n`);
 /** Whether the line of `value` is the plain bytes. */
@@ -80,5 +86,47 @@ describe("jsonLineBytes", () => {
   it("with no shared text is JSON.stringify + newline", () => {
     const value = { a: [1, "two", { three: "\u0001" }] };
     expect(same(value)).toBe(true);
+  });
+
+  it("copies a shared text's given escaped form instead of escaping it, into each place it occurs", () => {
+    fc.assert(
+      fc.property(long, text, text, (big, before, after) => {
+        fc.pre(joinsUnchanged(big));
+        const user = before + big + after;
+        const value = { context: big, prompt: [{ role: "user", content: user }] };
+        const json = escapedBody(big);
+        const parts = jsonLineParts(value, [{ text: big, json, within: [{ string: user, before, after }] }]);
+        expect(Buffer.concat(parts).equals(plain(value))).toBe(true);
+        // The given bytes themselves are parts of the line, twice: not a copy of them (unless the text
+        // around them reads as the marker once escaped, which sends the line the plain way).
+        if (!JSON.stringify(before + after).includes("\\u0001"))
+          expect(parts.filter((p) => p === json)).toHaveLength(2);
+      }),
+      { numRuns: 200, seed: 12 },
+    );
+  });
+});
+
+describe("escapedBody and joinsUnchanged", () => {
+  it("escaping the parts and joining them is escaping the whole, when every part joins unchanged", () => {
+    fc.assert(
+      fc.property(fc.array(text, { maxLength: 6 }), (parts) => {
+        fc.pre(parts.every(joinsUnchanged));
+        const joined = Buffer.concat(parts.map(escapedBody));
+        expect(joined.equals(escapedBody(parts.join("")))).toBe(true);
+      }),
+      { numRuns: 500, seed: 13 },
+    );
+  });
+
+  it("refuses a text with a surrogate at an edge, where a neighbour could pair with it", () => {
+    expect(joinsUnchanged("\ude00abc")).toBe(false);
+    expect(joinsUnchanged("abc\ud83d")).toBe(false);
+    expect(joinsUnchanged("\ud83d\ude00")).toBe(true);
+    expect(joinsUnchanged("")).toBe(true);
+    // The pair across the edge is kept whole by JSON.stringify, so the escaped parts differ from the whole.
+    expect(Buffer.concat([escapedBody("a\ud83d"), escapedBody("\ude00b")]).equals(escapedBody("a😀b"))).toBe(
+      false,
+    );
   });
 });

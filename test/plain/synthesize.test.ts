@@ -1,11 +1,13 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { docTokenCounts } from "../../src/cache/doc-counts.js";
+import { EscapedDocuments } from "../../src/compose/documents.js";
 import { DEFAULT_LAYOUT } from "../../src/compose/layout.js";
 import { parsePlacement } from "../../src/compose/placement.js";
 import { QuestionPool } from "../../src/compose/question-pool.js";
 import { SizedCorpus } from "../../src/compose/sized-corpus.js";
 import type { QaRecord } from "../../src/corpus/types.js";
+import { escapedBody } from "../../src/io/json-line.js";
 import {
   type PlainResult,
   type PlainSampleOptions,
@@ -92,6 +94,29 @@ describe("synthesizePlain", () => {
       expect(r.record.prompt_length).toBeGreaterThanOrEqual(590);
       expect(r.record.length).toBe(r.record.prompt_length + 100);
     }
+  });
+
+  it("hands each sample's context on escaped from the corpus's escaped documents, checked where prompts are", async () => {
+    const { sized, qas, counter } = await setup();
+    const docs = Array.from({ length: sized.docs.length }, (_, d) => sized.docs.at(d) as string);
+    const withEscaped = (escaped: EscapedDocuments) =>
+      new SizedCorpus(sized.docs, sized.units, DEFAULT_LAYOUT, { escaped });
+    const good = withEscaped(EscapedDocuments.from(docs));
+    const res = await collect(synthesizePlain({ sized: good, counter }, items(qas), options()));
+    const plain = await collect(synthesizePlain({ sized, counter }, items(qas), options()));
+    expect(res.map((r) => r.kind === "sample" && r.record)).toEqual(
+      plain.map((r) => r.kind === "sample" && r.record),
+    );
+    for (const r of res) {
+      if (r.kind !== "sample") throw new Error(r.reason);
+      const json = r.shared[0]?.json as Uint8Array;
+      expect(Buffer.from(json).equals(escapedBody(r.record.context))).toBe(true);
+    }
+    // A table that is not the corpus's documents is caught at the first checked prompt, never written.
+    const wrong = withEscaped(EscapedDocuments.from(docs.map((d) => d.replace("Title", "Tilte"))));
+    await expect(
+      collect(synthesizePlain({ sized: wrong, counter }, items(qas), options({ checkBudget: "sample" }))),
+    ).rejects.toThrow('The escaped context of sample 0 (id "q0") differs from its context');
   });
 
   it("keeps every gold document and reports its passage number", async () => {

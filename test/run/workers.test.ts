@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { autoWorkerCount, parseWorkerCount, WORKER_MEMORY } from "../../src/async/worker-pool.js";
 import { docTokenCounts } from "../../src/cache/doc-counts.js";
-import { SharedDocuments } from "../../src/compose/documents.js";
+import { EscapedDocuments, SharedDocuments } from "../../src/compose/documents.js";
 import { DEFAULT_LAYOUT } from "../../src/compose/layout.js";
 import { SizedCorpus } from "../../src/compose/sized-corpus.js";
 import { corpusFingerprint, readCorpus } from "../../src/corpus/read.js";
@@ -22,7 +22,7 @@ import { PlainMaker } from "../../src/plain/maker.js";
 import { resolvePlainOptions } from "../../src/plain/options.js";
 import { resolveRunWorkers } from "../../src/run/matrix.js";
 import {
-  type Chunk,
+  type BuiltChunk,
   SampleError,
   type SampleMaker,
   type SampleSource,
@@ -63,7 +63,10 @@ async function sourceOf(counter: TokenCounter, shared: boolean): Promise<SampleS
     }).then((r) => r.counts);
     counted.set(counter.id, counts);
   }
-  const sized = new SizedCorpus(corpus.docs, await counts, DEFAULT_LAYOUT);
+  // The main thread's view: documents as strings, escaped once (what a run writes its lines from).
+  const sized = new SizedCorpus(corpus.docs, await counts, DEFAULT_LAYOUT, {
+    ...(shared ? { escaped: EscapedDocuments.from(corpus.docs) } : {}),
+  });
   if (!shared) return { name: "world", sized, qas: corpus.qas };
   // A worker's view: documents decoded from shared memory, indexes as they are.
   const docs = SharedDocuments.from(corpus.docs);
@@ -106,7 +109,7 @@ async function bytesOf(
   items: readonly WindowItem[],
   size: number,
 ): Promise<string> {
-  const chunks: Chunk[] = [];
+  const chunks: BuiltChunk[] = [];
   for (let start = 0, k = 0; start < items.length; start += size, k++) {
     const m = k % makers.length;
     const maker = makers[m] as SampleMaker<{ prompt_length: number }>;
@@ -117,7 +120,7 @@ async function bytesOf(
     if ("failed" in out) throw out.error;
     chunks.push(out);
   }
-  return Buffer.concat(chunks.map((c) => c.bytes)).toString("utf8");
+  return Buffer.concat(chunks.flatMap((c) => c.lines)).toString("utf8");
 }
 
 describe("samples of a window", () => {
