@@ -289,11 +289,12 @@ export function isRenderChecked(mode: BudgetCheck, exact: boolean, index: number
 }
 
 /**
- * Require a prompt's escaped context to be exactly the escaping of its context (run where the render check
- * runs): the escaped documents are copied into the output as they are, so a wrong table must not pass silently.
+ * Require a text's escaped form (a context's, made from the corpus's escaped documents) to be exactly its
+ * escaping; run where the render check runs. Escaped bytes are copied into the output as they are, so a
+ * wrong table must not pass silently.
  */
-export function assertEscaped(b: Composed, label: string): void {
-  if (b.contextJson && !Buffer.from(b.contextJson).equals(escapedBody(b.context)))
+export function assertEscaped(text: string, json: Uint8Array | undefined, label: string): void {
+  if (json && !Buffer.from(json).equals(escapedBody(text)))
     throw new Error(
       `The escaped context of ${label} differs from its context (the corpus's escaped documents do not match its documents); please report this`,
     );

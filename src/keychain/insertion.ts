@@ -1,4 +1,5 @@
 import { type PassageLayout, renderHeader } from "../compose/layout.js";
+import { escapedBody, joinsUnchanged } from "../io/json-line.js";
 
 /**
  * Where a pair may go in a rendered context, and how it is inserted:
@@ -94,15 +95,74 @@ export function insertionPoints(
   return points;
 }
 
-/** Insert texts at points (any order given; offsets refer to the original context). */
+/**
+ * Insert texts at points (any order given; offsets refer to the original context). The result is built by
+ * concatenation, a rope V8 copies into one string only when its characters are first read.
+ */
 export function insertAt(context: string, inserts: readonly { at: number; text: string }[]): string {
   const sorted = [...inserts].sort((a, b) => a.at - b.at);
-  const parts: string[] = [];
+  let out = "";
   let last = 0;
   for (const ins of sorted) {
-    parts.push(context.slice(last, ins.at), ins.text);
+    out += context.slice(last, ins.at);
+    out += ins.text;
     last = ins.at;
   }
-  parts.push(context.slice(last));
-  return parts.join("");
+  out += context.slice(last);
+  return out;
+}
+
+/**
+ * {@link insertAt} as it is inside a JSON string (see {@link escapedBody}), from the escaped context
+ * (`contextJson`, which `renderContextJson` made from `docs`' escaped forms `bodies` with `layout`): each
+ * insert's place in the escaped bytes is found from the document it falls in, so only the text before it in
+ * that document is escaped again. Undefined when an insert is not at a passage's start or inside a document, or a text may not
+ * be joined unchanged.
+ */
+export function insertAtJson(
+  contextJson: Uint8Array,
+  layout: PassageLayout,
+  docs: readonly string[],
+  bodies: readonly Uint8Array[],
+  inserts: readonly { at: number; text: string }[],
+): Uint8Array | undefined {
+  const sorted = [...inserts].sort((a, b) => a.at - b.at);
+  const separator = escapedLength(layout.separator);
+  const parts: Uint8Array[] = [];
+  let last = 0;
+  let next = 0;
+  // Character and escaped byte offsets of passage k's header and of its document.
+  let char = 0;
+  let byte = 0;
+  for (let k = 0; k < docs.length && next < sorted.length; k++) {
+    if (k > 0) {
+      char += layout.separator.length;
+      byte += separator;
+    }
+    const header = renderHeader(layout, k + 1);
+    const doc = docs[k] as string;
+    const docChar = char + header.length;
+    const docByte = byte + escapedLength(header);
+    for (; next < sorted.length && (sorted[next]?.at as number) <= docChar + doc.length; next++) {
+      const ins = sorted[next] as { at: number; text: string };
+      let at: number;
+      if (ins.at === char) at = byte;
+      else if (ins.at >= docChar && joinsUnchanged(doc.slice(0, ins.at - docChar)))
+        at = docByte + escapedLength(doc.slice(0, ins.at - docChar));
+      else return undefined;
+      if (!joinsUnchanged(ins.text)) return undefined;
+      parts.push(contextJson.subarray(last, at), escapedBody(ins.text));
+      last = at;
+    }
+    char = docChar + doc.length;
+    byte = docByte + (bodies[k] as Uint8Array).byteLength;
+  }
+  if (next < sorted.length) return undefined;
+  parts.push(contextJson.subarray(last));
+  return Buffer.concat(parts);
+}
+
+/** Bytes of `text` inside a JSON string. */
+function escapedLength(text: string): number {
+  return Buffer.byteLength(JSON.stringify(text), "utf8") - 2;
 }

@@ -26,6 +26,7 @@ import {
   documentPoints,
   type InsertionPoint,
   insertAt,
+  insertAtJson,
   insertionPoints,
   insertionText,
   insertionTokenText,
@@ -150,6 +151,23 @@ export class KeychainSynthesizer {
     this.templateText = this.chat.prefix + bare.prefix + bare.suffix + this.chat.suffix;
   }
 
+  /** The escaped context of `b` with `inserts`, from its escaped context (see {@link insertAtJson}). */
+  private escapedInserted(
+    b: Composed,
+    docs: readonly string[],
+    inserts: readonly { at: number; text: string }[],
+  ): Uint8Array | undefined {
+    const { escaped, layout } = this.ctx.sized;
+    if (!escaped || !b.contextJson) return undefined;
+    const bodies: Uint8Array[] = [];
+    for (const id of b.order) {
+      const body = escaped.at(id);
+      if (!body) return undefined;
+      bodies.push(body);
+    }
+    return insertAtJson(b.contextJson, layout, docs, bodies, inserts);
+  }
+
   private pointsOf(id: number): InsertionPoint[] {
     let packed = this.docPoints.get(id);
     if (!packed) {
@@ -231,23 +249,25 @@ export class KeychainSynthesizer {
               sum + (pt.kind === "line" ? (p.lineTokens[k] as number) : (p.sentenceTokens[k] as number)),
             0,
           );
-          const distractorContext = insertAt(
-            b.context,
-            chosen.map((pt: InsertionPoint, k) => ({
-              at: pt.at,
-              text: insertionText(p.pairs[k] as string, pt.kind),
-            })),
-          );
+          const inserts = chosen.map((pt: InsertionPoint, k) => ({
+            at: pt.at,
+            text: insertionText(p.pairs[k] as string, pt.kind),
+          }));
+          const distractorContext = insertAt(b.context, inserts);
+          const distractorJson = b.contextJson && this.escapedInserted(b, docs, inserts);
           const user = p.prefix + distractorContext + p.suffix;
           const text = chat.prefix + user + chat.suffix;
           const record = makeRecord(p, b, distractorContext, user, b.tokens + added, options, ctx);
           if (isRenderChecked(options.checkBudget, exact, p.item.index)) {
             assertRendered(options.chatTemplate, record.prompt, text);
-            assertEscaped(b, `KeyChain sample ${p.item.index} (id "${p.item.qa.id}")`);
+            const label = `KeyChain sample ${p.item.index} (id "${p.item.qa.id}")`;
+            assertEscaped(b.context, b.contextJson, label);
+            assertEscaped(distractorContext, distractorJson, label);
           }
           const shared: SharedText[] = [
             {
               text: distractorContext,
+              ...(distractorJson ? { json: distractorJson } : {}),
               within: [{ string: user, before: p.prefix, after: p.suffix }],
             },
             { text: b.context, ...(b.contextJson ? { json: b.contextJson } : {}) },

@@ -192,7 +192,7 @@ function plainRecord(
   const prompt = promptMessages(options.system, b.user);
   if (isRenderChecked(options.checkBudget, exact, item.index)) {
     assertRendered(options.chatTemplate, prompt, b.text);
-    assertEscaped(b, `sample ${item.index} (id "${item.qa.id}")`);
+    assertEscaped(b.context, b.contextJson, `sample ${item.index} (id "${item.qa.id}")`);
   }
   const record: PlainRecord = {
     index: item.index,

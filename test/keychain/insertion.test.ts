@@ -1,7 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LAYOUT, renderContext } from "../../src/compose/layout.js";
-import { insertAt, insertionPoints, insertionText, isAbbreviation } from "../../src/keychain/insertion.js";
+import { DEFAULT_LAYOUT, parseLayout, renderContext, renderContextJson } from "../../src/compose/layout.js";
+import { escapedBody } from "../../src/io/json-line.js";
+import {
+  insertAt,
+  insertAtJson,
+  insertionPoints,
+  insertionText,
+  isAbbreviation,
+} from "../../src/keychain/insertion.js";
 import { serializePair } from "../../src/keychain/pairs.js";
 
 const PAIR = serializePair("k1", "v1");
@@ -145,5 +152,45 @@ describe("insertion property", () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("insertAtJson", () => {
+  const layouts = [DEFAULT_LAYOUT, parseLayout('Doc "{i}":\n', "\n\n")];
+
+  it("is the escaped context with the pairs, from the escaped context, wherever the pairs go", () => {
+    fc.assert(
+      fc.property(
+        fc.array(doc, { minLength: 1, maxLength: 6 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.constantFrom(...layouts),
+        fc.boolean(),
+        (docs, frac, layout, leading) => {
+          const ctx = renderContext(layout, docs);
+          const bodies = docs.map(escapedBody);
+          const json = renderContextJson(layout, bodies) as Uint8Array;
+          const pts = insertionPoints(docs, layout, leading);
+          const chosen = pts.filter((_, i) => (i * 7919) % 100 < frac * 100);
+          const inserts = chosen.map((p, i) => ({
+            at: p.at,
+            text: insertionText(serializePair(`key${i}`, `Q "${i}" é\\?`), p.kind),
+          }));
+          const out = insertAtJson(json, layout, docs, bodies, inserts.reverse()) as Uint8Array;
+          expect(Buffer.from(out).toString()).toBe(escapedBody(insertAt(ctx, inserts)).toString());
+        },
+      ),
+      { numRuns: 300, seed: 31 },
+    );
+  });
+
+  it("gives nothing for an insert inside a header, which it cannot place", () => {
+    const docs = ["Title\nText. More text."];
+    const json = renderContextJson(DEFAULT_LAYOUT, docs.map(escapedBody)) as Uint8Array;
+    const inside = [{ at: 3, text: "x. " }];
+    expect(insertAtJson(json, DEFAULT_LAYOUT, docs, docs.map(escapedBody), inside)).toBeUndefined();
+    const start = [{ at: 0, text: "x.\n" }];
+    expect(
+      Buffer.from(insertAtJson(json, DEFAULT_LAYOUT, docs, docs.map(escapedBody), start) as Uint8Array),
+    ).toEqual(escapedBody(insertAt(renderContext(DEFAULT_LAYOUT, docs), start)));
   });
 });

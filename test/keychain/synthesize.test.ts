@@ -4,11 +4,13 @@ import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { docTokenCounts } from "../../src/cache/doc-counts.js";
+import { EscapedDocuments } from "../../src/compose/documents.js";
 import { DEFAULT_LAYOUT } from "../../src/compose/layout.js";
 import { parsePlacement } from "../../src/compose/placement.js";
 import { QuestionPool } from "../../src/compose/question-pool.js";
 import { SizedCorpus } from "../../src/compose/sized-corpus.js";
 import type { QaRecord } from "../../src/corpus/types.js";
+import { escapedBody } from "../../src/io/json-line.js";
 import { parseTopology } from "../../src/keychain/chains.js";
 import { drawIds, parseIdFormat } from "../../src/keychain/ids.js";
 import { insertionTokenText } from "../../src/keychain/insertion.js";
@@ -187,6 +189,27 @@ describe("synthesizeKeychain", () => {
       await rm(dirname(file), { recursive: true });
     }
     await counter.close();
+  });
+
+  it("hands on both contexts escaped, copied from the corpus's escaped documents, with the same records", async () => {
+    const counter = wordCounter();
+    const { ctx, qas } = await setup(counter);
+    const docs = Array.from({ length: ctx.sized.docs.length }, (_, d) => ctx.sized.docs.at(d) as string);
+    const sized = new SizedCorpus(ctx.sized.docs, ctx.sized.units, DEFAULT_LAYOUT, {
+      escaped: EscapedDocuments.from(docs),
+    });
+    const plain = await records(synthesizeKeychain(ctx, items(qas, 0, 8), options()));
+    let n = 0;
+    for await (const r of synthesizeKeychain({ ...ctx, sized }, items(qas, 0, 8), options())) {
+      if (r.kind !== "sample") throw new Error(r.reason);
+      expect(r.record).toEqual(plain[n++]);
+      const [distractor, context] = r.shared;
+      expect(
+        Buffer.from(distractor?.json as Uint8Array).equals(escapedBody(r.record.distractor_context)),
+      ).toBe(true);
+      expect(Buffer.from(context?.json as Uint8Array).equals(escapedBody(r.record.context))).toBe(true);
+    }
+    expect(n).toBe(8);
   });
 
   it("is deterministic whatever the chunking, and differs with the seed", async () => {
