@@ -89,6 +89,12 @@ export class SizedCorpus {
     });
   }
 
+  /** This corpus with its documents' escaped forms (its indexes shared, not rebuilt). */
+  withEscaped(escaped: EscapedDocuments): SizedCorpus {
+    const index = { bySize: this.bySize, sortedUnits: this.sortedUnits, totalTokens: this.totalTokens };
+    return new SizedCorpus(this.docs, this.units, this.layout, { index, escaped });
+  }
+
   /** The shared parts of this corpus, given its documents in shared memory. */
   shared(docs: SharedDocumentsParts): SharedSizedCorpus {
     return {

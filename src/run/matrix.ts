@@ -307,9 +307,16 @@ async function runDataset<R extends { prompt_length: number }>(
     tokens: counts.tokens,
     ms: now() - t1,
   });
-  const sized = new SizedCorpus(corpus.docs, counts.counts, config.layout, {
-    escaped: escapedDocumentsOf(corpus.docs),
-  });
+  const counted = new SizedCorpus(corpus.docs, counts.counts, config.layout);
+  // Escaping every document once for JSON costs about what escaping as many tokens of contexts does: it pays
+  // when this run writes at least as many context tokens as the corpus holds.
+  let contextTokens = 0;
+  for (const [k, w] of windows.entries()) {
+    const part = shardRange(w.start, w.end, config.shard);
+    contextTokens += (part.end - part.start) * (config.lengths[k] as number);
+  }
+  const sized =
+    contextTokens >= counted.totalTokens ? counted.withEscaped(escapedDocumentsOf(corpus.docs)) : counted;
   const ds: LoadedDataset = {
     name,
     spec,
