@@ -19,7 +19,15 @@ export interface SharedDocumentsParts {
   bytes: SharedArrayBuffer;
   /** `length + 1` byte offsets (Float64: totals past 4 GiB stay exact): document d is `[offsets[d], offsets[d+1])`. */
   offsets: SharedArrayBuffer;
+  /**
+   * Documents UTF-8 cannot hold (a lone surrogate, which it would turn into U+FFFD), by id, as strings; their
+   * bytes above are empty. Rare: a data set's JSON may escape one (`"\ud800"`).
+   */
+  irregular?: [number, string][];
 }
+
+/** A surrogate that is not half of a pair (with `u`, a pair is one code point and never matches). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
 
 /** Decoded documents kept per table: the ones a sample uses are read several times in a row. */
 const CACHE_SLOTS = 4096;
@@ -31,30 +39,41 @@ export class SharedDocuments implements Documents {
   private readonly offsets: Float64Array;
   private readonly cachedIds = new Int32Array(CACHE_SLOTS).fill(-1);
   private readonly cached = new Array<string>(CACHE_SLOTS);
+  private readonly irregular: Map<number, string>;
 
   constructor(readonly parts: SharedDocumentsParts) {
     this.bytes = Buffer.from(parts.bytes);
     this.offsets = new Float64Array(parts.offsets);
     this.length = this.offsets.length - 1;
+    this.irregular = new Map(parts.irregular);
   }
 
   /** The documents of `docs`, encoded once into shared memory. */
   static from(docs: readonly string[]): SharedDocuments {
     const offsets = new Float64Array(new SharedArrayBuffer(8 * (docs.length + 1)));
+    const irregular: [number, string][] = [];
     let total = 0;
     for (let d = 0; d < docs.length; d++) {
       offsets[d] = total;
-      total += Buffer.byteLength(docs[d] as string, "utf8");
+      const doc = docs[d] as string;
+      if (LONE_SURROGATE.test(doc)) irregular.push([d, doc]);
+      else total += Buffer.byteLength(doc, "utf8");
     }
     offsets[docs.length] = total;
     const bytes = new SharedArrayBuffer(total);
     const view = Buffer.from(bytes);
-    for (let d = 0; d < docs.length; d++) view.write(docs[d] as string, offsets[d] as number, "utf8");
-    return new SharedDocuments({ bytes, offsets: offsets.buffer as SharedArrayBuffer });
+    for (let d = 0; d < docs.length; d++)
+      if (offsets[d + 1] !== offsets[d]) view.write(docs[d] as string, offsets[d] as number, "utf8");
+    return new SharedDocuments({
+      bytes,
+      offsets: offsets.buffer as SharedArrayBuffer,
+      ...(irregular.length > 0 ? { irregular } : {}),
+    });
   }
 
   at(id: number): string | undefined {
     if (!(id >= 0 && id < this.length)) return undefined;
+    if (this.irregular.size > 0 && this.irregular.has(id)) return this.irregular.get(id);
     const slot = id & (CACHE_SLOTS - 1);
     if (this.cachedIds[slot] === id) return this.cached[slot] as string;
     const text = this.bytes.toString("utf8", this.offsets[id] as number, this.offsets[id + 1] as number);
@@ -64,17 +83,21 @@ export class SharedDocuments implements Documents {
   }
 }
 
-const shared = new WeakMap<readonly string[], SharedDocuments>();
-
-/** {@link SharedDocuments.from}, once per array: grow's rounds and the pipeline's kinds share one corpus. */
-export function sharedDocumentsOf(docs: readonly string[]): SharedDocuments {
-  let s = shared.get(docs);
-  if (s === undefined) {
-    s = SharedDocuments.from(docs);
-    shared.set(docs, s);
-  }
-  return s;
+/** `make`, called once per document array: grow's rounds and the pipeline's kinds share one corpus. */
+function oncePerArray<T>(make: (docs: readonly string[]) => T): (docs: readonly string[]) => T {
+  const made = new WeakMap<readonly string[], T>();
+  return (docs) => {
+    let value = made.get(docs);
+    if (value === undefined) {
+      value = make(docs);
+      made.set(docs, value);
+    }
+    return value;
+  };
 }
+
+/** {@link SharedDocuments.from}, once per array. */
+export const sharedDocumentsOf = oncePerArray((docs) => SharedDocuments.from(docs));
 
 /** What a worker needs to rebuild an {@link EscapedDocuments}: every buffer is shared, never copied. */
 export interface EscapedDocumentsParts {
@@ -140,14 +163,5 @@ export class EscapedDocuments {
   }
 }
 
-const escaped = new WeakMap<readonly string[], EscapedDocuments>();
-
 /** {@link EscapedDocuments.from}, once per array. */
-export function escapedDocumentsOf(docs: readonly string[]): EscapedDocuments {
-  let e = escaped.get(docs);
-  if (e === undefined) {
-    e = EscapedDocuments.from(docs);
-    escaped.set(docs, e);
-  }
-  return e;
-}
+export const escapedDocumentsOf = oncePerArray((docs) => EscapedDocuments.from(docs));

@@ -32,6 +32,14 @@ describe("SharedDocuments", () => {
     expect(Array.from({ length: view.length }, (_, i) => view.at(i))).toEqual(DOCS);
   });
 
+  it("gives back a document with a lone surrogate as it was (UTF-8 would make it U+FFFD)", () => {
+    const docs = ["before", "lone \ud800 high", "\udc00 low first", "pair 😀 kept", "after"];
+    const shared = SharedDocuments.from(docs);
+    const view = new SharedDocuments(structuredClone(shared.parts));
+    expect(Array.from({ length: view.length }, (_, i) => view.at(i))).toEqual(docs);
+    expect(shared.parts.irregular?.map(([id]) => id)).toEqual([1, 2]);
+  });
+
   it("is made once per document array", () => {
     const docs = [...DOCS];
     expect(sharedDocumentsOf(docs)).toBe(sharedDocumentsOf(docs));
