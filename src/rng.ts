@@ -81,19 +81,24 @@ export class Rng {
 
   /** k distinct items drawn without replacement, in draw order. */
   sample<T>(items: readonly T[], k: number): T[] {
-    if (k > items.length) throw new RangeError(`Rng.sample: k=${k} > population ${items.length}`);
-    if (k * 4 < items.length) {
+    return this.sampleIndices(items.length, k).map((i) => items[i] as T);
+  }
+
+  /** k distinct indices of a population of n, drawn as {@link sample} draws its items. */
+  sampleIndices(n: number, k: number): number[] {
+    if (k > n) throw new RangeError(`Rng.sample: k=${k} > population ${n}`);
+    if (k * 4 < n) {
       const seen = new Set<number>();
-      const out: T[] = [];
+      const out: number[] = [];
       while (out.length < k) {
-        const i = this.int(items.length);
+        const i = this.int(n);
         if (seen.has(i)) continue;
         seen.add(i);
-        out.push(items[i] as T);
+        out.push(i);
       }
       return out;
     }
-    return this.shuffle(items.slice()).slice(0, k);
+    return this.shuffle(Array.from({ length: n }, (_, i) => i)).slice(0, k);
   }
 
   /** 16 random bytes. */

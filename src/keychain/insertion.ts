@@ -71,6 +71,15 @@ export function documentPoints(doc: string): InsertionPoint[] {
   return points.sort((a, b) => a.at - b.at);
 }
 
+/** A point as one number: `at · 2`, plus 1 for a sentence point (what {@link packedInsertionPoints} holds). */
+export function packPoint(p: InsertionPoint): number {
+  return p.at * 2 + (p.kind === "sentence" ? 1 : 0);
+}
+
+export function unpackPoint(v: number): InsertionPoint {
+  return { at: Math.floor(v / 2), kind: v % 2 === 1 ? "sentence" : "line" };
+}
+
 /**
  * Every safe insertion point of a context rendered from `docs` with `layout` (see renderContext), in order.
  * `leadingLine`: whether the start of the context is a line start (the text before it ends with "\n").
@@ -82,15 +91,36 @@ export function insertionPoints(
   leadingLine: boolean,
   pointsOf: (doc: string, k: number) => readonly InsertionPoint[] = (doc) => documentPoints(doc),
 ): InsertionPoint[] {
-  const points: InsertionPoint[] = [];
+  const packed = packedInsertionPoints(docs, layout, leadingLine, (doc, k) =>
+    Float64Array.from(pointsOf(doc, k), packPoint),
+  );
+  return Array.from(packed, unpackPoint);
+}
+
+/**
+ * {@link insertionPoints} packed ({@link packPoint}), from each document's packed points: a 128K context has
+ * thousands of points, of which a few hundred are drawn.
+ */
+export function packedInsertionPoints(
+  docs: readonly string[],
+  layout: PassageLayout,
+  leadingLine: boolean,
+  packedOf: (doc: string, k: number) => ArrayLike<number>,
+): Float64Array {
+  const own = docs.map((doc, k) => packedOf(doc, k));
+  let n = 0;
+  for (let k = 0; k < docs.length; k++)
+    n += (k > 0 || leadingLine ? 1 : 0) + (own[k] as ArrayLike<number>).length;
+  const points = new Float64Array(n);
+  let i = 0;
   let pos = 0;
   for (let k = 0; k < docs.length; k++) {
     if (k > 0) pos += layout.separator.length;
-    if (k > 0 || leadingLine) points.push({ at: pos, kind: "line" });
+    if (k > 0 || leadingLine) points[i++] = pos * 2;
     pos += renderHeader(layout, k + 1).length;
-    const doc = docs[k] as string;
-    for (const p of pointsOf(doc, k)) points.push({ at: pos + p.at, kind: p.kind });
-    pos += doc.length;
+    const mine = own[k] as ArrayLike<number>;
+    for (let j = 0; j < mine.length; j++) points[i++] = pos * 2 + (mine[j] as number);
+    pos += (docs[k] as string).length;
   }
   return points;
 }
@@ -142,7 +172,7 @@ export function insertAtJson(
     const header = renderHeader(layout, k + 1);
     const doc = docs[k] as string;
     const docChar = char + header.length;
-    const docByte = byte + escapedLength(header);
+    const docByte = byte + escapedHeaderLength(layout, k, header);
     for (; next < sorted.length && (sorted[next]?.at as number) <= docChar + doc.length; next++) {
       const ins = sorted[next] as { at: number; text: string };
       let at: number;
@@ -160,6 +190,23 @@ export function insertAtJson(
   if (next < sorted.length) return undefined;
   parts.push(contextJson.subarray(last));
   return Buffer.concat(parts);
+}
+
+const headerLengths = new WeakMap<PassageLayout, number[]>();
+
+/** {@link escapedLength} of passage k's header `header`, remembered per layout. */
+function escapedHeaderLength(layout: PassageLayout, k: number, header: string): number {
+  let lengths = headerLengths.get(layout);
+  if (!lengths) {
+    lengths = [];
+    headerLengths.set(layout, lengths);
+  }
+  let n = lengths[k];
+  if (n === undefined) {
+    n = escapedLength(header);
+    lengths[k] = n;
+  }
+  return n;
 }
 
 /** Bytes of `text` inside a JSON string. */

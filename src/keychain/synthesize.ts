@@ -27,9 +27,11 @@ import {
   type InsertionPoint,
   insertAt,
   insertAtJson,
-  insertionPoints,
   insertionText,
   insertionTokenText,
+  packedInsertionPoints,
+  packPoint,
+  unpackPoint,
 } from "./insertion.js";
 import { serializePair } from "./pairs.js";
 import type { KeychainRecord } from "./record.js";
@@ -124,7 +126,7 @@ export class KeychainSynthesizer {
   private readonly edges: EdgeDeltas | undefined;
   /** The fixed prompt text (its example UUID included), without the head key that is filled in per instance. */
   private readonly templateText: string;
-  /** Each document's own insertion points, packed (`at · 2 + 1` for a sentence point): ~100 bytes a document. */
+  /** Each document's own insertion points, packed ({@link packPoint}): ~100 bytes a document. */
   private readonly docPoints = new Map<number, Int32Array>();
   private ready: Promise<void> | undefined;
 
@@ -168,15 +170,15 @@ export class KeychainSynthesizer {
     return insertAtJson(b.contextJson, layout, docs, bodies, inserts);
   }
 
-  private pointsOf(id: number): InsertionPoint[] {
+  /** Document `id`'s own insertion points, packed ({@link packPoint}). */
+  private pointsOf(id: number): Int32Array {
     let packed = this.docPoints.get(id);
     if (!packed) {
       if (this.docPoints.size > 500_000) this.docPoints.clear();
-      const points = documentPoints(this.ctx.sized.docs.at(id) as string);
-      packed = Int32Array.from(points, (p) => p.at * 2 + (p.kind === "sentence" ? 1 : 0));
+      packed = Int32Array.from(documentPoints(this.ctx.sized.docs.at(id) as string), packPoint);
       this.docPoints.set(id, packed);
     }
-    return Array.from(packed, (v) => ({ at: v >>> 1, kind: v & 1 ? "sentence" : "line" }));
+    return packed;
   }
 
   /** The instances of `items`, in order. */
@@ -236,14 +238,16 @@ export class KeychainSynthesizer {
             continue;
           }
           const docs = b.order.map((d) => ctx.sized.docs.at(d) as string);
-          const points = insertionPoints(docs, ctx.sized.layout, p.prefix.endsWith("\n"), (_doc, k) =>
+          const points = packedInsertionPoints(docs, ctx.sized.layout, p.prefix.endsWith("\n"), (_doc, k) =>
             this.pointsOf(b.order[k] as number),
           );
           if (points.length < p.pairs.length) {
             skip(`only ${points.length} safe insertion points for ${p.pairs.length} pairs`);
             continue;
           }
-          const chosen = p.rng.sample(points, p.pairs.length);
+          const chosen = p.rng
+            .sampleIndices(points.length, p.pairs.length)
+            .map((i) => unpackPoint(points[i] as number));
           const added = chosen.reduce(
             (sum, pt, k) =>
               sum + (pt.kind === "line" ? (p.lineTokens[k] as number) : (p.sentenceTokens[k] as number)),

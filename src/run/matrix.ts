@@ -308,15 +308,16 @@ async function runDataset<R extends { prompt_length: number }>(
     ms: now() - t1,
   });
   const counted = new SizedCorpus(corpus.docs, counts.counts, config.layout);
-  // Escaping every document once for JSON costs about what escaping as many tokens of contexts does: it pays
-  // when this run writes at least as many context tokens as the corpus holds.
+  // Escaping every document once for JSON (two passes over the corpus) costs about what escaping twice as many
+  // tokens of contexts does: it pays when this run writes at least twice as many context tokens as the corpus
+  // holds (measured: 0.75 s for 103,684 documents, against 1.4 s saved over 1,200 plain samples at 32K).
   let contextTokens = 0;
   for (const [k, w] of windows.entries()) {
     const part = shardRange(w.start, w.end, config.shard);
     contextTokens += (part.end - part.start) * (config.lengths[k] as number);
   }
   const sized =
-    contextTokens >= counted.totalTokens ? counted.withEscaped(escapedDocumentsOf(corpus.docs)) : counted;
+    contextTokens >= 2 * counted.totalTokens ? counted.withEscaped(escapedDocumentsOf(corpus.docs)) : counted;
   const ds: LoadedDataset = {
     name,
     spec,

@@ -56,11 +56,11 @@ function withoutOutFolder(files: Record<string, string>, out: string): Record<st
 const WORKER_COUNTS = ["2", "3"];
 
 describe("plain and keychain with --workers", () => {
-  // Both write more context tokens than the corpus holds (295K), so their documents are escaped once and
-  // copied into the lines; the smaller runs below escape each context instead.
+  // Both write more than twice as many context tokens as the corpus holds (295K), so their documents are
+  // escaped once and copied into the lines; the smaller runs below escape each context instead.
   it.each([
-    ["plain", ["--lengths", "2k,8k", "-n", "40", "--distractor-questions", "3"]],
-    ["keychain", ["--lengths", "4k,8k", "-n", "30", "--chains", "4", "--distractor-questions", "6"]],
+    ["plain", ["--lengths", "8k,16k", "-n", "40", "--distractor-questions", "3"]],
+    ["keychain", ["--lengths", "8k,16k", "-n", "30", "--chains", "4", "--distractor-questions", "6"]],
   ])("%s writes the same files and sidecars with 1, 2 and 3 workers", async (command, extra) => {
     const outs: Record<string, string>[] = [];
     for (const workers of ["1", ...WORKER_COUNTS]) {
