@@ -165,21 +165,9 @@ export class Composer {
     const raw = job.prefix + context + job.suffix;
     const user = settings.removeNewlineTab ? collapseWhitespace(raw) : raw;
     const text = settings.frame.prefix + user + settings.frame.suffix;
-    const contextJson = this.contextJson(order);
+    const bodies = sized.escapedBodies(order);
+    const contextJson = bodies && renderContextJson(sized.layout, bodies);
     return contextJson ? { context, contextJson, user, text } : { context, user, text };
-  }
-
-  /** The escaped context of `order`, when every document has its escaped form. */
-  private contextJson(order: readonly number[]): Uint8Array | undefined {
-    const { escaped, layout } = this.sized;
-    if (!escaped) return undefined;
-    const docs: Uint8Array[] = [];
-    for (const id of order) {
-      const doc = escaped.at(id);
-      if (!doc) return undefined;
-      docs.push(doc);
-    }
-    return renderContextJson(layout, docs);
   }
 
   /**

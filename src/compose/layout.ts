@@ -46,8 +46,33 @@ interface EscapedLayout {
 
 const escapedLayouts = new WeakMap<PassageLayout, EscapedLayout>();
 
+function escapedLayout(layout: PassageLayout): EscapedLayout {
+  let e = escapedLayouts.get(layout);
+  if (e === undefined) {
+    e = { separator: escapedPart(layout.separator), headers: [] };
+    escapedLayouts.set(layout, e);
+  }
+  return e;
+}
+
 function escapedPart(text: string): Uint8Array | null {
   return joinsUnchanged(text) ? escapedBody(text) : null;
+}
+
+/** The layout's separator as it is inside a JSON string, or null when it may not be joined unchanged. */
+export function escapedSeparator(layout: PassageLayout): Uint8Array | null {
+  return escapedLayout(layout).separator;
+}
+
+/** Passage `k + 1`'s header as it is inside a JSON string (remembered), or null when it may not be joined. */
+export function escapedHeader(layout: PassageLayout, k: number): Uint8Array | null {
+  const headers = escapedLayout(layout).headers;
+  let header = headers[k];
+  if (header === undefined) {
+    header = escapedPart(renderHeader(layout, k + 1));
+    headers[k] = header;
+  }
+  return header;
 }
 
 /**
@@ -59,22 +84,14 @@ export function renderContextJson(
   layout: PassageLayout,
   docs: readonly Uint8Array[],
 ): Uint8Array | undefined {
-  let e = escapedLayouts.get(layout);
-  if (e === undefined) {
-    e = { separator: escapedPart(layout.separator), headers: [] };
-    escapedLayouts.set(layout, e);
-  }
+  const separator = escapedSeparator(layout);
   const parts: Uint8Array[] = [];
   for (let k = 0; k < docs.length; k++) {
     if (k > 0) {
-      if (e.separator === null) return undefined;
-      parts.push(e.separator);
+      if (separator === null) return undefined;
+      parts.push(separator);
     }
-    let header = e.headers[k];
-    if (header === undefined) {
-      header = escapedPart(renderHeader(layout, k + 1));
-      e.headers[k] = header;
-    }
+    const header = escapedHeader(layout, k);
     if (header === null) return undefined;
     parts.push(header, docs[k] as Uint8Array);
   }

@@ -89,6 +89,22 @@ export class SizedCorpus {
     });
   }
 
+  /**
+   * The escaped forms of the documents `order` (views, not copies), or undefined when the corpus has none or
+   * one of them may not be joined with its neighbours ({@link EscapedDocuments.at}).
+   */
+  escapedBodies(order: readonly number[]): Uint8Array[] | undefined {
+    const escaped = this.escaped;
+    if (!escaped) return undefined;
+    const bodies: Uint8Array[] = [];
+    for (const id of order) {
+      const body = escaped.at(id);
+      if (!body) return undefined;
+      bodies.push(body);
+    }
+    return bodies;
+  }
+
   /** This corpus with its documents' escaped forms (its indexes shared, not rebuilt). */
   withEscaped(escaped: EscapedDocuments): SizedCorpus {
     const index = { bySize: this.bySize, sortedUnits: this.sortedUnits, totalTokens: this.totalTokens };

@@ -27,19 +27,11 @@ export interface SharedText {
 }
 
 /**
- * The line (JSON + "\n", UTF-8) of `value`; `shared` are long strings that occur in it whole or inside other
- * strings. The result is exactly the bytes of `JSON.stringify(value) + "\n"`: where that cannot be ensured
- * cheaply (U+0001 in the value, a surrogate at a shared string's edge, a `within` of the wrong length), the
- * line is built the plain way.
- */
-export function jsonLineBytes(value: unknown, shared: readonly SharedText[] = []): Uint8Array {
-  const parts = jsonLineParts(value, shared);
-  return parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
-}
-
-/**
- * {@link jsonLineBytes} as the parts that make it up, in order, uncopied: the escaped shared strings are among
- * them as they were given, and the line is their concatenation.
+ * The line (JSON + "\n", UTF-8) of `value`, as the parts that make it up, in order and uncopied (the escaped
+ * shared strings are among them as they were given); `shared` are long strings that occur in the value whole
+ * or inside other strings. Joined, the parts are exactly the bytes of `JSON.stringify(value) + "\n"`: where
+ * that cannot be ensured cheaply (U+0001 in the value, a surrogate at a shared string's edge, a `within` of the
+ * wrong length), the line is built the plain way, as one part.
  */
 export function jsonLineParts(value: unknown, shared: readonly SharedText[] = []): Uint8Array[] {
   // A text given with its escaped form is never read here (reading a string built by concatenation copies

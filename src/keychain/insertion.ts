@@ -1,4 +1,4 @@
-import { type PassageLayout, renderHeader } from "../compose/layout.js";
+import { escapedHeader, escapedSeparator, type PassageLayout, renderHeader } from "../compose/layout.js";
 import { escapedBody, joinsUnchanged } from "../io/json-line.js";
 
 /**
@@ -157,7 +157,7 @@ export function insertAtJson(
   inserts: readonly { at: number; text: string }[],
 ): Uint8Array | undefined {
   const sorted = [...inserts].sort((a, b) => a.at - b.at);
-  const separator = escapedLength(layout.separator);
+  const separator = escapedSeparator(layout);
   const parts: Uint8Array[] = [];
   let last = 0;
   let next = 0;
@@ -166,13 +166,15 @@ export function insertAtJson(
   let byte = 0;
   for (let k = 0; k < docs.length && next < sorted.length; k++) {
     if (k > 0) {
+      if (separator === null) return undefined;
       char += layout.separator.length;
-      byte += separator;
+      byte += separator.byteLength;
     }
-    const header = renderHeader(layout, k + 1);
+    const header = escapedHeader(layout, k);
+    if (header === null) return undefined;
     const doc = docs[k] as string;
-    const docChar = char + header.length;
-    const docByte = byte + escapedHeaderLength(layout, k, header);
+    const docChar = char + renderHeader(layout, k + 1).length;
+    const docByte = byte + header.byteLength;
     for (; next < sorted.length && (sorted[next]?.at as number) <= docChar + doc.length; next++) {
       const ins = sorted[next] as { at: number; text: string };
       let at: number;
@@ -190,23 +192,6 @@ export function insertAtJson(
   if (next < sorted.length) return undefined;
   parts.push(contextJson.subarray(last));
   return Buffer.concat(parts);
-}
-
-const headerLengths = new WeakMap<PassageLayout, number[]>();
-
-/** {@link escapedLength} of passage k's header `header`, remembered per layout. */
-function escapedHeaderLength(layout: PassageLayout, k: number, header: string): number {
-  let lengths = headerLengths.get(layout);
-  if (!lengths) {
-    lengths = [];
-    headerLengths.set(layout, lengths);
-  }
-  let n = lengths[k];
-  if (n === undefined) {
-    n = escapedLength(header);
-    lengths[k] = n;
-  }
-  return n;
 }
 
 /** Bytes of `text` inside a JSON string. */

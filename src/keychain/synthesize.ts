@@ -159,15 +159,9 @@ export class KeychainSynthesizer {
     docs: readonly string[],
     inserts: readonly { at: number; text: string }[],
   ): Uint8Array | undefined {
-    const { escaped, layout } = this.ctx.sized;
-    if (!escaped || !b.contextJson) return undefined;
-    const bodies: Uint8Array[] = [];
-    for (const id of b.order) {
-      const body = escaped.at(id);
-      if (!body) return undefined;
-      bodies.push(body);
-    }
-    return insertAtJson(b.contextJson, layout, docs, bodies, inserts);
+    const bodies = this.ctx.sized.escapedBodies(b.order);
+    if (!bodies || !b.contextJson) return undefined;
+    return insertAtJson(b.contextJson, this.ctx.sized.layout, docs, bodies, inserts);
   }
 
   /** Document `id`'s own insertion points, packed ({@link packPoint}). */
@@ -258,7 +252,7 @@ export class KeychainSynthesizer {
             text: insertionText(p.pairs[k] as string, pt.kind),
           }));
           const distractorContext = insertAt(b.context, inserts);
-          const distractorJson = b.contextJson && this.escapedInserted(b, docs, inserts);
+          const distractorJson = this.escapedInserted(b, docs, inserts);
           const user = p.prefix + distractorContext + p.suffix;
           const text = chat.prefix + user + chat.suffix;
           const record = makeRecord(p, b, distractorContext, user, b.tokens + added, options, ctx);

@@ -1,17 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  escapedBody,
-  joinsUnchanged,
-  jsonLineBytes,
-  jsonLineParts,
-  type SharedText,
-} from "../../src/io/json-line.js";
+import { escapedBody, joinsUnchanged, jsonLineParts, type SharedText } from "../../src/io/json-line.js";
 
 const plain = (v: unknown) => Buffer.from(`${JSON.stringify(v)}\n`);
 /** Whether the line of `value` is the plain bytes. */
-const same = (value: unknown, shared?: SharedText[]) =>
-  Buffer.from(jsonLineBytes(value, shared)).equals(plain(value));
+const lineOf = (value: unknown, shared?: SharedText[]) => Buffer.concat(jsonLineParts(value, shared));
+const same = (value: unknown, shared?: SharedText[]) => lineOf(value, shared).equals(plain(value));
 
 /** Text with what JSON escapes, what UTF-8 widens, lone and paired surrogates, and U+0001. */
 const unit = fc.constantFrom(
@@ -38,7 +32,7 @@ const marks = fc.constantFrom("", "\u00010\u0001", "\u0001");
 /** A text long enough to be shared, with random ends (a surrogate may sit at either). */
 const long = fc.tuple(text, text).map(([a, b]) => `${a}${"y\n".repeat(600)}${b}`);
 
-describe("jsonLineBytes", () => {
+describe("jsonLineParts", () => {
   it("is byte for byte JSON.stringify + newline, with the shared text anywhere in the value", () => {
     fc.assert(
       fc.property(long, text, text, text, marks, (big, before, after, other, mark) => {
@@ -76,11 +70,9 @@ describe("jsonLineBytes", () => {
     const wrong = { context: big, user };
     expect(same(wrong, [{ text: big, within: [{ string: user, before: "", after: "b" }] }])).toBe(true);
     const short = { context: "abc", user: "<abc>" };
-    expect(
-      Buffer.from(
-        jsonLineBytes(short, [{ text: "abc", within: [{ string: "<abc>", before: "<", after: ">" }] }]),
-      ),
-    ).toEqual(plain(short));
+    expect(lineOf(short, [{ text: "abc", within: [{ string: "<abc>", before: "<", after: ">" }] }])).toEqual(
+      plain(short),
+    );
   });
 
   it("with no shared text is JSON.stringify + newline", () => {
